@@ -1,0 +1,84 @@
+# EventHub: `make run` serves the app with demo data; `make test` passes the whole suite.
+# Both set up .venv from pyproject.toml first; nothing else needs installing by hand.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+TRANSLATIONS := eventhub/translations
+PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: help install run test test-sqlite test-postgres lint format bench \
+        translations extract-messages update-messages browser-deps node-deps clean
+
+help:
+	@echo "make run      set up, migrate, load demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make test     set up and run lint plus the test suite (SQLite, then PostgreSQL)"
+	@echo "make lint     ruff check and ruff format --check"
+	@echo "make bench    run the benchmarks under benchmarks/"
+	@echo "make extract-messages / update-messages / translations   Babel catalogs"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Compiled catalogs are build output, not committed.
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+translations: $(MO_FILES)
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
+
+update-messages: extract-messages
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
+
+run: install translations
+	$(BIN)/eventhub db upgrade
+	$(BIN)/eventhub seed-demo
+	@echo
+	@echo "  EventHub is starting on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
+	@echo "  Mail goes to instance/mail/ as .eml files."
+	@echo
+	$(BIN)/eventhub run --host $(HOST) --port $(PORT) --no-reload
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Debian's Chromium for the browser tests. Installed when we may (root with apt-get);
+# otherwise the browser tests skip with a reason (and fail under CI=true).
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium not found and cannot be installed here: browser tests will skip"; fi
+
+test: install translations lint browser-deps test-sqlite test-postgres
+
+test-sqlite: install translations
+	$(BIN)/pytest -p no:cacheprovider
+
+# Skips with a reason without EVENTHUB_TEST_POSTGRES_URL; fails instead under CI=true.
+test-postgres: install translations
+	$(BIN)/pytest -p no:cacheprovider --backend=postgresql
+
+bench: install translations
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(MO_FILES) .pytest_cache .ruff_cache

@@ -1,0 +1,91 @@
+"""Settings for EventHub.
+
+Pick a class with ``EVENTHUB_ENV`` (development, testing, production). Every setting can then be
+overridden by an ``EVENTHUB_<KEY>`` environment variable (values are parsed as JSON when they can
+be, so ``EVENTHUB_FEED_TTL_SECONDS=7200`` is an int), and ``DATABASE_URL`` sets the database.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY: str | None = None
+    # The database URL. ``DATABASE_URL`` in the environment wins; empty means the SQLite file
+    # ``instance/eventhub.sqlite3``.
+    DATABASE_URL = ""
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    # Every link in an email or a calendar feed is built from this, never from the request's
+    # Host header: a forged Host must not reach a password-reset email, and the scheduler has
+    # no request at all.
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    DEFAULT_LOCALE = "ko"
+    DEFAULT_TIMEZONE = "Asia/Seoul"
+    SUPPORTED_LOCALES = ("ko", "en")
+    BABEL_DEFAULT_LOCALE = "ko"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Seoul"
+    # Mail: "file" writes .eml files under instance/mail, "console" prints, "smtp" sends,
+    # "memory" keeps messages in a list (tests).
+    MAIL_BACKEND = "file"
+    MAIL_FILE_PATH = ""  # empty: instance/mail
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_TIMEOUT = 10
+    MAIL_DEFAULT_SENDER = "EventHub <no-reply@eventhub.example>"
+    # Occurrences are stored rows up to this many days ahead (about 18 months).
+    RECURRENCE_HORIZON_DAYS = 548
+    PASSWORD_RESET_TTL_MINUTES = 60
+    PASSWORD_MIN_LENGTH = 10
+    # Run the outbox dispatcher inside the web process (the single-command default).
+    SCHEDULER_EMBEDDED = False
+    DISPATCH_INTERVAL_SECONDS = 30
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = 3600 * 8
+    LOG_LEVEL = "INFO"
+
+
+class DevelopmentConfig(Config):
+    """`make run`: SQLite under instance/, mail into instance/mail, scheduler embedded."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+    SCHEDULER_EMBEDDED = True
+
+
+class TestingConfig(Config):
+    """The test suite: in-memory mail, no scheduler, a throwaway secret."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production-use"  # noqa: S105 - test only
+    MAIL_BACKEND = "memory"
+    PUBLIC_BASE_URL = "https://eventhub.test"
+    SCHEDULER_EMBEDDED = False
+    # Fast hashing keeps the suite quick; production uses Werkzeug's default (scrypt).
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a secret
+
+
+class ProductionConfig(Config):
+    """A deployed instance: refuses to start without a real secret key and a database URL."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    MAIL_BACKEND = "smtp"
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,158 @@
+"""EventHub: investor days for regional startup innovation centers."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: str | dict[str, Any] | None = None) -> Flask:
+    """Build the application. `config` names a settings class or gives overrides (tests)."""
+    from config import CONFIGS
+    from eventhub.core.errors import ConfigError
+
+    overrides = config if isinstance(config, dict) else {}
+    env_name = config if isinstance(config, str) else None
+    env_name = (
+        env_name or overrides.get("ENV_NAME") or os.environ.get("EVENTHUB_ENV", "development")
+    )
+    if env_name not in CONFIGS:
+        raise ConfigError(f"EVENTHUB_ENV must be one of {', '.join(CONFIGS)}, not {env_name!r}")
+
+    instance_path = os.environ.get("EVENTHUB_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_object(CONFIGS[env_name])
+    app.config.from_prefixed_env("EVENTHUB")
+    if os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _configure_secret_key(app, env_name)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
+    _configure_mail(app)
+    _init_extensions(app)
+    return app
+
+
+def database_uri(app: Flask) -> str:
+    """The SQLAlchemy URL from DATABASE_URL, with PostgreSQL routed to psycopg 3."""
+    from eventhub.core.errors import ConfigError
+
+    raw = (app.config.get("DATABASE_URL") or "").strip()
+    if not raw:
+        return f"sqlite:///{Path(app.instance_path) / 'eventhub.sqlite3'}"
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"DATABASE_URL is not a database URL: {raw!r}. "
+            "Expected e.g. postgresql://user@host:5432/eventhub or sqlite:///path/to/file"
+        ) from exc
+    if url.drivername in ("postgres", "postgresql", "postgresql+psycopg2"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"DATABASE_URL uses {url.get_backend_name()!r}; EventHub supports sqlite and postgresql"
+        )
+    return url.render_as_string(hide_password=False)
+
+
+def _configure_secret_key(app: Flask, env_name: str) -> None:
+    from eventhub.core.errors import ConfigError
+
+    key = app.config.get("SECRET_KEY")
+    if env_name == "production":
+        if not key or len(str(key)) < 32 or "change-me" in str(key).lower():
+            raise ConfigError(
+                "Production needs a real secret key: set EVENTHUB_SECRET_KEY to at least 32 "
+                "random characters (for example: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')"
+            )
+        return
+    if key:
+        return
+    # Development: a random key generated once and kept in instance/, so sessions survive
+    # restarts without anyone committing a secret.
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _configure_mail(app: Flask) -> None:
+    from eventhub.core.errors import ConfigError
+
+    backends = {
+        "smtp": "smtp",
+        "file": "file",
+        "console": "console",
+        "memory": "locmem",
+    }
+    name = app.config["MAIL_BACKEND"]
+    if name not in backends:
+        raise ConfigError(f"MAIL_BACKEND must be one of {', '.join(backends)}, not {name!r}")
+    app.config["MAIL_BACKEND"] = backends[name]
+    if name == "file":
+        path = app.config.get("MAIL_FILE_PATH") or str(Path(app.instance_path) / "mail")
+        Path(path).mkdir(parents=True, exist_ok=True)
+        app.config["MAIL_FILE_PATH"] = path
+
+
+def _init_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext
+
+    from eventhub import accounts, centers, series
+    from eventhub.cli import register_commands
+    from eventhub.core.i18n import select_locale, select_timezone
+    from eventhub.core.templating import register_template_helpers
+    from eventhub.core.web import (
+        configure_logging,
+        register_error_handlers,
+        register_request_hooks,
+    )
+    from eventhub.extensions import babel, csrf, db, login, mail, migrate
+    from eventhub.models import load_user
+
+    configure_logging(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    login.init_app(app)
+    login.login_view = "accounts.login"
+    login.login_message = lazy_gettext("Please log in to continue.")
+    login.login_message_category = "info"
+    login.user_loader(load_user)
+
+    app.register_blueprint(centers.bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(series.bp)
+    register_request_hooks(app)
+    register_error_handlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+
+    if app.config.get("SCHEDULER_EMBEDDED") and os.environ.get("EVENTHUB_SERVING") == "1":
+        from eventhub.core.scheduler import start_embedded
+
+        start_embedded(app)

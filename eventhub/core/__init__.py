@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: the model base, time, errors, auth helpers, the outbox, URLs."""

@@ -1,0 +1,51 @@
+"""The one helper every view uses to check who may do what."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+from eventhub.accounts.models import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def require_role(*roles: Role) -> Callable[[F], F]:
+    """Anonymous users are sent to log in; signed-in users without one of `roles` get 403.
+
+    Admins pass every check.
+    """
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            from eventhub.extensions import login
+
+            if not current_user.is_authenticated:
+                return login.unauthorized()
+            if current_user.role != Role.admin and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def can_organize(user: Any, center_id: int) -> bool:
+    """Admins organize every center; organizers only the centers they belong to."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == Role.admin:
+        return True
+    return user.role == Role.organizer and any(c.id == center_id for c in user.centers)
+
+
+def require_organizer_of(center_id: int) -> None:
+    """Abort with 403 unless the current user organizes `center_id`."""
+    if not can_organize(current_user, center_id):
+        abort(403)

@@ -1,0 +1,36 @@
+"""Domain errors: raised by services, carrying a message fit for a person."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext
+
+
+class DomainError(Exception):
+    """A rule said no. ``message`` is shown to the person; ``status`` is the HTTP answer."""
+
+    status = 400
+    message = lazy_gettext("That could not be done.")
+
+    def __init__(self, message: str | None = None) -> None:
+        if message is not None:
+            self.message = message
+        super().__init__(str(self.message))
+
+
+class NotFound(DomainError):
+    status = 404
+    message = lazy_gettext("This page does not exist.")
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    message = lazy_gettext("You do not have permission to do this.")
+
+
+class Conflict(DomainError):
+    status = 409
+    message = lazy_gettext("Someone else changed this at the same time. Please try again.")
+
+
+class ConfigError(Exception):
+    """The configuration cannot work; the message says what to fix."""

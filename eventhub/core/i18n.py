@@ -1,0 +1,83 @@
+"""Language and time-zone selection, and the formatting of money and local times."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import format_decimal, get_locale
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    """The user's setting, else the switcher's choice, else Accept-Language, else Korean."""
+    supported = current_app.config["SUPPORTED_LOCALES"]
+    if not has_request_context():
+        # The CLI and the scheduler: the shell's LANG, else the default. Messages to people
+        # are rendered with force_locale in the recipient's language anyway.
+        lang = os.environ.get("LANG", "")[:2]
+        return lang if lang in supported else current_app.config["DEFAULT_LOCALE"]
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in supported:
+        return chosen
+    best = request.accept_languages.best_match(supported)
+    return best or current_app.config["DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    if (
+        has_request_context()
+        and getattr(current_user, "is_authenticated", False)
+        and is_valid_timezone(current_user.timezone)
+    ):
+        return current_user.timezone
+    return current_app.config["DEFAULT_TIMEZONE"]
+
+
+def is_valid_timezone(name: str | None) -> bool:
+    if not name or name not in _zones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+_ZONES: set[str] | None = None
+
+
+def _zones() -> set[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = available_timezones()
+    return _ZONES
+
+
+def format_krw(amount: int | None) -> str:
+    """299억 원 in Korean (with 만/억/조 units), 29,900,000,000 KRW in English."""
+    if amount is None:
+        return ""
+    if str(get_locale()) != "ko":
+        return f"{format_decimal(amount, locale='en')} KRW"
+    if amount == 0:
+        return "0원"
+    parts = []
+    rest = amount
+    for unit, size in (("조", 10**12), ("억", 10**8), ("만", 10**4)):
+        if rest >= size:
+            parts.append(f"{format_decimal(rest // size, locale='ko')}{unit}")
+            rest %= size
+    if rest:
+        parts.append(format_decimal(rest, locale="ko"))
+    return " ".join(parts) + " 원"
+
+
+def format_local(instant: datetime, tz: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant shown as wall-clock time in `tz`, with the zone's abbreviation."""
+    local = instant.astimezone(tz)
+    return f"{local.strftime(fmt)} {local.tzname()}"

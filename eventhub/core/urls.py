@@ -1,0 +1,29 @@
+"""Absolute URLs for emails and feeds, built from PUBLIC_BASE_URL and never from a request."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+from werkzeug.routing import MapAdapter
+
+
+def _adapter() -> MapAdapter:
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    return current_app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme
+    )
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """The public https URL of `endpoint`, safe to put in an email or a calendar feed."""
+    return _adapter().build(endpoint, values, force_external=True)
+
+
+def is_safe_redirect(target: str | None) -> bool:
+    """Only local paths are followed after login or a language switch."""
+    if not target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target

@@ -1,0 +1,122 @@
+"""Request plumbing: the one commit point, error pages, logging, template helpers."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from eventhub.core.errors import DomainError
+from eventhub.extensions import db
+
+log = logging.getLogger("eventhub")
+
+
+def configure_logging(app: Flask) -> None:
+    """Readable lines on stderr: time, level, logger, message."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+    )
+    root = logging.getLogger("eventhub")
+    root.handlers[:] = [handler]
+    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    root.propagate = False
+
+
+def _wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def _error_response(status: int, title: str, message: str) -> tuple[Any, int]:
+    if _wants_json():
+        return jsonify(error={"status": status, "title": title, "message": message}), status
+    template = f"errors/{status}.html" if status in (403, 404, 405, 500) else "errors/generic.html"
+    return render_template(template, status=status, title=title, message=message), status
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.after_request
+    def commit_or_roll_back(response: Response) -> Response:
+        """The one place where a request commits: on success only; anything else rolls back."""
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def roll_back_on_error(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Any:
+        db.session.rollback()
+        return _error_response(
+            400,
+            _("The form has expired"),
+            _(
+                "The form was missing its security token or it expired. "
+                "Reload the page and try again."
+            ),
+        )
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError) -> Any:
+        db.session.rollback()
+        return _error_response(exc.status, _("That could not be done"), str(exc.message))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        db.session.rollback()
+        status = exc.code or 500
+        titles = {
+            400: _("Bad request"),
+            401: _("Please log in"),
+            403: _("Not allowed"),
+            404: _("Page not found"),
+            405: _("Method not allowed"),
+            410: _("Gone"),
+        }
+        messages = {
+            400: _("The request could not be understood."),
+            401: _("Please log in to continue."),
+            403: _("You do not have permission to see this page."),
+            404: _("This page does not exist. It may have moved or been removed."),
+            405: _("This page cannot be used that way."),
+            410: _("This link is no longer valid."),
+        }
+        response = _error_response(
+            status, titles.get(status, _("Error")), messages.get(status, str(exc.description))
+        )
+        if status == 405 and exc.get_response().headers.get("Allow"):
+            body, code = response
+            resp = app.make_response((body, code))
+            resp.headers["Allow"] = exc.get_response().headers["Allow"]
+            return resp
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception) -> Any:
+        # Never a stack trace to a person: log it, show a friendly page.
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _error_response(
+            500,
+            _("Something went wrong"),
+            _("An unexpected error occurred. It has been logged; please try again later."),
+        )

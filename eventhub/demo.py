@@ -1,0 +1,274 @@
+"""Demo data for `make run`: the 17 centers, three investor-day series, startups and VCs.
+
+Everything is looked up by its natural key before it is created, so a second run changes
+nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from dateutil.rrule import rrulestr
+
+from eventhub.accounts import services as accounts
+from eventhub.accounts.models import InvestorProfile, Role, Stage, StartupProfile, User
+from eventhub.centers.data import CENTERS
+from eventhub.centers.models import Center, OrganizerMembership
+from eventhub.extensions import db
+from eventhub.series import services as series_services
+from eventhub.series.models import EventSeries, HolidayPolicy, SeriesStatus
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed to the developer on purpose
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    role: str
+    note: str
+
+
+DEMO_LOGINS = [
+    DemoLogin("admin@eventhub.example", "admin", "all centers"),
+    DemoLogin("organizer.daegu@eventhub.example", "organizer", "Daegu and Gyeongbuk"),
+    DemoLogin("organizer.daejeon@eventhub.example", "organizer", "Daejeon"),
+    DemoLogin("startup@eventhub.example", "startup", "Carbonix (materials, Jeonbuk)"),
+    DemoLogin("vc@eventhub.example", "investor", "Hanbit Ventures"),
+]
+
+SERIES = [
+    # slug, center, title ko, title en, rrule, start time, minutes, venue
+    (
+        "samsung-venture-partners-day",
+        "daegu",
+        "삼성벤처 파트너스 데이",
+        "Samsung Venture Partners Day",
+        "FREQ=MONTHLY;BYDAY=+3WE",
+        time(14, 0),
+        180,
+        "대구창조경제혁신센터 (삼성창조캠퍼스)",
+        "대구광역시 북구 호암로 51",
+    ),
+    (
+        "financial-day",
+        "daejeon",
+        "파이낸셜 데이",
+        "Financial Day",
+        "FREQ=MONTHLY;BYDAY=+2TH",
+        time(15, 0),
+        150,
+        "대전창조경제혁신센터",
+        "대전광역시 유성구 대학로 291",
+    ),
+    (
+        "g-invest-day",
+        "gyeongbuk",
+        "G-인베스트 데이",
+        "G-Invest Day",
+        "FREQ=MONTHLY;BYDAY=-1FR",
+        time(14, 0),
+        180,
+        "경북창조경제혁신센터",
+        "경상북도 구미시 3공단3로 302",
+    ),
+]
+
+STARTUPS = [
+    # email (None: no account), company, industry, stage, amount, one-liner
+    (
+        "startup@eventhub.example",
+        "Carbonix",
+        "materials",
+        Stage.seed,
+        1_500_000_000,
+        "탄소섬유 재활용 공정으로 복합소재 원가를 40% 낮춥니다",
+    ),
+    (
+        None,
+        "Mobiligo",
+        "automotive",
+        Stage.pre_a,
+        2_000_000_000,
+        "전기차 충전 예약과 결제를 한 번에",
+    ),
+    (None, "Glowlab", "beauty", Stage.seed, 800_000_000, "피부 데이터 기반 맞춤형 화장품"),
+    (None, "Paydesk", "fintech", Stage.series_a, 5_000_000_000, "소상공인을 위한 정산 자동화"),
+]
+
+INVESTORS = [
+    # email, firm, person, focus industries, stages, has account
+    (
+        "vc@eventhub.example",
+        "Hanbit Ventures",
+        "김한빛",
+        ["materials", "machinery"],
+        ["seed", "pre_a"],
+        True,
+    ),
+    (
+        "partner@daegu-capital.example",
+        "Daegu Capital",
+        "이대구",
+        ["electronics", "ict"],
+        ["seed", "series_a"],
+        False,
+    ),
+    (
+        "invest@bluewave.example",
+        "Bluewave Partners",
+        "박파도",
+        ["fintech", "bio"],
+        ["pre_a", "series_a", "series_b"],
+        False,
+    ),
+]
+
+
+def _first_date(rule: str, *, on_or_after: date, at: time) -> date:
+    start = datetime.combine(on_or_after, at)
+    first = rrulestr(rule, dtstart=start).after(start, inc=True)
+    return first.date()
+
+
+def seed_demo(*, now: datetime, horizon_days: int) -> dict[str, int]:
+    """Create whatever demo data is missing; return how many rows of each kind were added."""
+    added = {"centers": 0, "users": 0, "series": 0, "occurrences": 0}
+
+    centers: dict[str, Center] = {}
+    for slug, region_ko, region_en, partner_ko, partner_en, industries in CENTERS:
+        center = db.session.scalar(sa.select(Center).where(Center.slug == slug))
+        if center is None:
+            center = Center(
+                slug=slug,
+                name_ko=f"{region_ko}창조경제혁신센터",
+                name_en=f"{region_en} Center for Creative Economy & Innovation",
+                region_ko=region_ko,
+                region_en=region_en,
+                partner_company_ko=partner_ko,
+                partner_company_en=partner_en,
+                industries=industries,
+                timezone="Asia/Seoul",
+                country_code="KR",
+                contact_email=f"contact@{slug}.ccei.example",
+                created_at=now,
+            )
+            db.session.add(center)
+            added["centers"] += 1
+        centers[slug] = center
+    db.session.flush()
+
+    def user(email: str, role: Role, name: str) -> User:
+        existing = db.session.scalar(sa.select(User).where(User.email == email))
+        if existing is not None:
+            return existing
+        added["users"] += 1
+        return accounts.create_user(
+            email=email, password=DEMO_PASSWORD, display_name=name, role=role, now=now
+        )
+
+    user("admin@eventhub.example", Role.admin, "관리자")
+    memberships = {
+        "organizer.daegu@eventhub.example": ("대구 운영자", ["daegu", "gyeongbuk"]),
+        "organizer.daejeon@eventhub.example": ("대전 운영자", ["daejeon"]),
+    }
+    for email, (name, slugs) in memberships.items():
+        organizer = user(email, Role.organizer, name)
+        for slug in slugs:
+            if db.session.get(OrganizerMembership, (organizer.id, centers[slug].id)) is None:
+                db.session.add(
+                    OrganizerMembership(
+                        user_id=organizer.id, center_id=centers[slug].id, created_at=now
+                    )
+                )
+
+    for email, company, industry, stage, amount, one_liner in STARTUPS:
+        exists = db.session.scalar(
+            sa.select(StartupProfile.id).where(StartupProfile.company_name == company)
+        )
+        if exists is not None:
+            continue
+        owner = user(email, Role.startup, f"{company} 대표") if email else None
+        db.session.add(
+            StartupProfile(
+                user=owner,
+                company_name=company,
+                industry=industry,
+                stage=stage,
+                amount_sought_krw=amount,
+                one_liner=one_liner,
+                team_size=5,
+                contact_name=f"{company} 대표",
+                contact_email=email or f"hello@{company.lower()}.example",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+    for email, firm, person, focus, stages, has_account in INVESTORS:
+        profile = db.session.scalar(
+            sa.select(InvestorProfile).where(InvestorProfile.email == email)
+        )
+        if profile is not None:
+            continue
+        owner = user(email, Role.investor, person) if has_account else None
+        db.session.add(
+            InvestorProfile(
+                user=owner,
+                email=email,
+                firm=firm,
+                person_name=person,
+                focus_industries=focus,
+                stages=stages,
+                ticket_min_krw=300_000_000,
+                ticket_max_krw=3_000_000_000,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+    organizer_ids = {
+        slug: db.session.scalar(
+            sa.select(User.id).where(User.email == f"organizer.{slug}@eventhub.example")
+        )
+        for slug in ("daegu", "daejeon")
+    }
+    today = now.date()
+    for slug, center_slug, title_ko, title_en, rule, at, minutes, venue, address in SERIES:
+        if db.session.scalar(sa.select(EventSeries.id).where(EventSeries.slug == slug)):
+            continue
+        # Start four months back so that every series has a few past dates too.
+        first = _first_date(rule, on_or_after=(today - timedelta(days=120)).replace(day=1), at=at)
+        series = EventSeries(
+            center=centers[center_slug],
+            slug=slug,
+            title_ko=title_ko,
+            title_en=title_en,
+            description_ko=(
+                f"{title_ko}: 유망 스타트업이 투자자 앞에서 피칭하는 정기 투자 설명회입니다."
+            ),
+            description_en=f"{title_en}: a recurring investor day where startups pitch to VCs.",
+            venue_name=venue,
+            venue_address=address,
+            timezone="Asia/Seoul",
+            start_date=first,
+            start_time=at,
+            duration_minutes=minutes,
+            rrule=rule,
+            holiday_policy=HolidayPolicy.keep,
+            status=SeriesStatus.published,
+            is_public=True,
+            created_by_id=organizer_ids.get(center_slug) or organizer_ids["daegu"],
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(series)
+        db.session.flush()
+        created = series_services.materialize_occurrences(
+            series, until=now + timedelta(days=horizon_days)
+        )
+        added["series"] += 1
+        added["occurrences"] += len(created)
+    db.session.flush()
+    return added

@@ -1,0 +1,1 @@
+"""Calendar feeds (tokens now; the feeds arrive with the calendar issue)."""

@@ -1,0 +1,1 @@
+"""Invitations of investors to occurrences (flows arrive with the invitations issue)."""

@@ -1,0 +1,51 @@
+"""Every model, imported in one place so that SQLAlchemy and Alembic see the whole schema."""
+
+from __future__ import annotations
+
+from eventhub.accounts.models import (
+    InvestorProfile,
+    PasswordResetToken,
+    Role,
+    StartupProfile,
+    User,
+    investor_center,
+)
+from eventhub.bookings.models import Booking, BookingStatusChange, PitchSlot
+from eventhub.centers.models import Center, OrganizerMembership
+from eventhub.core.audit import AuditLog
+from eventhub.core.outbox import OutboxMessage
+from eventhub.extensions import db
+from eventhub.feeds.models import FeedToken
+from eventhub.invitations.models import Invitation
+from eventhub.series.models import EventSeries, Occurrence
+
+__all__ = [
+    "AuditLog",
+    "Booking",
+    "BookingStatusChange",
+    "Center",
+    "EventSeries",
+    "FeedToken",
+    "InvestorProfile",
+    "Invitation",
+    "Occurrence",
+    "OrganizerMembership",
+    "OutboxMessage",
+    "PasswordResetToken",
+    "PitchSlot",
+    "Role",
+    "StartupProfile",
+    "User",
+    "investor_center",
+]
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's loader. The id carries a password fingerprint: a reset logs others out."""
+    user_id, _, fingerprint = session_id.partition(".")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_fingerprint != fingerprint:
+        return None
+    return user

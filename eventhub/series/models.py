@@ -1,0 +1,170 @@
+"""Event series and their dated occurrences."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import get_locale
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventhub.core.clock import utcnow
+from eventhub.core.db import UTCDateTime, enum_column
+from eventhub.extensions import db
+
+if TYPE_CHECKING:
+    from eventhub.centers.models import Center
+
+
+class SeriesStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+    archived = "archived"
+
+
+class HolidayPolicy(StrEnum):
+    keep = "keep"
+    skip = "skip"
+    next_business_day = "next_business_day"
+
+
+class OccurrenceStatus(StrEnum):
+    scheduled = "scheduled"
+    cancelled = "cancelled"
+
+
+def _localized(obj: object, field: str) -> str:
+    ko = getattr(obj, f"{field}_ko") or ""
+    en = getattr(obj, f"{field}_en") or ""
+    if str(get_locale()) == "ko":
+        return ko or en
+    return en or ko
+
+
+class EventSeries(db.Model):
+    """A recurring investor day: what, where, when (an RFC 5545 RRULE in local time)."""
+
+    __tablename__ = "event_series"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "duration_minutes > 0 AND duration_minutes <= 1440", name="duration_within_a_day"
+        ),
+        sa.CheckConstraint("slug <> ''", name="slug_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("center.id", ondelete="RESTRICT"), index=True
+    )
+    slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    title_ko: Mapped[str] = mapped_column(sa.String(200))
+    title_en: Mapped[str] = mapped_column(sa.String(200))
+    description_ko: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    venue_name: Mapped[str | None] = mapped_column(sa.String(200))
+    venue_address: Mapped[str | None] = mapped_column(sa.String(300))
+    online_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # Wall-clock start in `timezone`; the recurrence is expanded from here.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Seoul")
+    start_date: Mapped[date]
+    start_time: Mapped[time]
+    duration_minutes: Mapped[int]
+    rrule: Mapped[str | None] = mapped_column(sa.Text)
+    holiday_policy: Mapped[HolidayPolicy] = mapped_column(
+        enum_column(HolidayPolicy, "holiday_policy"), default=HolidayPolicy.keep
+    )
+    status: Mapped[SeriesStatus] = mapped_column(
+        enum_column(SeriesStatus, "series_status"), default=SeriesStatus.draft
+    )
+    is_public: Mapped[bool] = mapped_column(default=True)
+    # Occurrences exist as rows up to this instant (the rolling horizon).
+    materialized_until_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    center: Mapped[Center] = relationship(back_populates="series")
+    occurrences: Mapped[list[Occurrence]] = relationship(
+        back_populates="series", order_by="Occurrence.start_at"
+    )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def title(self) -> str:
+        return _localized(self, "title")
+
+    @property
+    def description(self) -> str:
+        return _localized(self, "description")
+
+    def __repr__(self) -> str:
+        return f"<EventSeries {self.slug}>"
+
+
+class Occurrence(db.Model):
+    """One dated instance of a series. Its identity is (series, original start)."""
+
+    __tablename__ = "occurrence"
+    __table_args__ = (
+        sa.UniqueConstraint("series_id", "original_start_at"),
+        sa.CheckConstraint("end_at > start_at", name="ends_after_start"),
+        sa.CheckConstraint("sequence >= 0", name="sequence_not_negative"),
+        sa.Index("ix_occurrence_start_at", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event_series.id", ondelete="RESTRICT"), index=True
+    )
+    # The start the rule gave; it is the RECURRENCE-ID in calendars and never changes.
+    original_start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[OccurrenceStatus] = mapped_column(
+        enum_column(OccurrenceStatus, "occurrence_status"), default=OccurrenceStatus.scheduled
+    )
+    cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Per-occurrence overrides; NULL means "as the series says".
+    venue_name: Mapped[str | None] = mapped_column(sa.String(200))
+    venue_address: Mapped[str | None] = mapped_column(sa.String(300))
+    online_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # True once an organizer changed this occurrence on its own (it then survives regeneration).
+    is_overridden: Mapped[bool] = mapped_column(default=False)
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    series: Mapped[EventSeries] = relationship(back_populates="occurrences")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.series.tz
+
+    @property
+    def starts_at_local(self) -> datetime:
+        return self.start_at.astimezone(self.tz)
+
+    @property
+    def ends_at_local(self) -> datetime:
+        return self.end_at.astimezone(self.tz)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == OccurrenceStatus.cancelled
+
+    @property
+    def effective_venue_name(self) -> str | None:
+        return self.venue_name or self.series.venue_name
+
+    @property
+    def effective_venue_address(self) -> str | None:
+        return self.venue_address or self.series.venue_address
+
+    def __repr__(self) -> str:
+        return f"<Occurrence {self.series_id} {self.start_at.isoformat()}>"

@@ -1,0 +1,294 @@
+"""Fixtures: the app on SQLite or PostgreSQL, a clean database per test, clients, factories.
+
+The suite runs once per backend: `pytest` (SQLite) and `pytest --backend=postgresql`, which
+needs EVENTHUB_TEST_POSTGRES_URL. Without it the PostgreSQL pass skips with a reason, except
+under CI=true, where a missing PostgreSQL (or Chromium) fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PG_ENV = "EVENTHUB_TEST_POSTGRES_URL"
+PASSWORD = "correct-horse-42"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="database backend for this pass of the suite",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"eventhub backend: {config.getoption('--backend')}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    backend = config.getoption("--backend")
+    if backend == "postgresql" and not os.environ.get(PG_ENV):
+        if IN_CI:
+            raise pytest.UsageError(
+                f"CI=true but {PG_ENV} is not set: the PostgreSQL pass must run in CI"
+            )
+        skip = pytest.mark.skip(reason=f"PostgreSQL pass needs {PG_ENV} (see README)")
+        for item in items:
+            item.add_marker(skip)
+        return
+    if backend == "sqlite":
+        skip_pg = pytest.mark.skip(reason="runs in the PostgreSQL pass only")
+        for item in items:
+            if "postgres_only" in item.keywords:
+                item.add_marker(skip_pg)
+    if not shutil.which("chromium"):
+        if IN_CI and any("browser" in item.keywords for item in items):
+            raise pytest.UsageError("CI=true but Debian's chromium is not installed")
+        skip_browser = pytest.mark.skip(reason="needs Debian's chromium (make browser-deps)")
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(skip_browser)
+
+
+@pytest.fixture(scope="session")
+def backend(pytestconfig: pytest.Config) -> str:
+    return pytestconfig.getoption("--backend")
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if backend == "postgresql":
+        return os.environ[PG_ENV]
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'eventhub-test.sqlite3'}"
+
+
+def make_test_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
+    from eventhub import create_app
+
+    os.environ["EVENTHUB_INSTANCE_PATH"] = str(instance)
+    return create_app({"ENV_NAME": "testing", "DATABASE_URL": database_url, **overrides})
+
+
+def wipe_schema(engine: sa.Engine) -> None:
+    """Drop every table (and the Alembic version) so migrations start from nothing."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+        else:
+            meta = sa.MetaData()
+            meta.reflect(connection)
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            meta.drop_all(connection)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One app per pass; its schema is built by the real migrations."""
+    from flask_migrate import upgrade
+
+    from eventhub.extensions import db
+
+    application = make_test_app(database_url, tmp_path_factory.mktemp("instance"))
+    with application.app_context():
+        wipe_schema(db.engine)
+        upgrade()
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def _clean(engine: sa.Engine) -> None:
+    from eventhub.extensions import db
+
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            connection.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        else:
+            for name in reversed(tables):
+                # Table names come from our own metadata, not from input.
+                connection.exec_driver_sql(f'DELETE FROM "{name}"')  # noqa: S608
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Any]:
+    """The database, empty at the start of the test and emptied after it."""
+    from eventhub.extensions import db as database
+
+    with app.app_context():
+        _clean(database.engine)
+    yield database
+    with app.app_context():
+        database.session.remove()
+        _clean(database.engine)
+    mail_outbox = getattr(app.extensions["mailman"], "outbox", None)
+    if mail_outbox is not None:
+        mail_outbox.clear()
+
+
+@pytest.fixture
+def client(app: Flask, db: Any) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, db: Any) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def clock() -> datetime:
+    """A fixed instant for services: 2026-11-30 10:00 KST."""
+    return datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str, headers: dict[str, str] | None = None) -> str:
+    page = client.get(url, headers=headers or {})
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} ({page.status_code})"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
+    """Submit a form the way a browser does: load the page, then post with its CSRF token."""
+    token = csrf_token(client, kwargs.pop("form_url", url), kwargs.get("headers"))
+    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+
+@pytest.fixture
+def create_center(app: Flask, db: Any) -> Callable[..., int]:
+    from eventhub.centers.models import Center
+
+    def factory(slug: str = "daegu", **fields: Any) -> int:
+        with app.app_context():
+            center = Center(
+                slug=slug,
+                name_ko=fields.pop("name_ko", f"{slug} 센터"),
+                name_en=fields.pop("name_en", f"{slug} center"),
+                region_ko=fields.pop("region_ko", slug),
+                region_en=fields.pop("region_en", slug),
+                partner_company_ko=fields.pop("partner_company_ko", "삼성"),
+                partner_company_en=fields.pop("partner_company_en", "Samsung"),
+                industries=fields.pop("industries", ["electronics"]),
+                **fields,
+            )
+            db.session.add(center)
+            db.session.commit()
+            return center.id
+
+    return factory
+
+
+@pytest.fixture
+def create_user(app: Flask, db: Any, clock: datetime) -> Callable[..., int]:
+    from eventhub.accounts import services as accounts
+    from eventhub.accounts.models import Role
+
+    def factory(
+        email: str = "someone@example.com",
+        *,
+        role: str = "startup",
+        password: str = PASSWORD,
+        locale: str = "ko",
+        center_ids: tuple[int, ...] = (),
+        display_name: str = "Someone",
+    ) -> int:
+        from eventhub.centers.models import OrganizerMembership
+
+        with app.app_context():
+            user = accounts.create_user(
+                email=email,
+                password=password,
+                display_name=display_name,
+                role=Role(role),
+                locale=locale,
+                now=clock,
+            )
+            for center_id in center_ids:
+                db.session.add(OrganizerMembership(user_id=user.id, center_id=center_id))
+            db.session.commit()
+            return user.id
+
+    return factory
+
+
+@pytest.fixture
+def auth(client: FlaskClient, create_user: Callable[..., int]) -> Callable[..., int]:
+    """Log the test client in as a new user of `role`; returns the user's id."""
+
+    def login(role: str = "startup", email: str | None = None, **kwargs: Any) -> int:
+        email = email or f"{role}@example.com"
+        user_id = create_user(email, role=role, **kwargs)
+        response = post_form(client, "/login", {"email": email, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user_id
+
+    return login
+
+
+class RecordingHandler:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) on a free loopback port; `.messages` holds what arrived."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    handler.port = port
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def send_mail(app: Flask, smtp_server: Any) -> Callable[[], int]:
+    """Run the outbox dispatcher once against the test SMTP server."""
+    from eventhub.core.outbox import dispatch_due
+    from eventhub.extensions import mail
+
+    def send(now: datetime | None = None) -> int:
+        with app.app_context():
+            connection = mail.get_connection(
+                backend="smtp", host="127.0.0.1", port=smtp_server.port, timeout=5
+            )
+            return dispatch_due(now=now, connection=connection)
+
+    return send

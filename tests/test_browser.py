@@ -1,0 +1,84 @@
+"""The pages in a real browser: Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from werkzeug.serving import make_server
+
+from eventhub.demo import DEMO_PASSWORD, seed_demo
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server(app, db) -> Iterator[str]:
+    with app.app_context():
+        seed_demo(now=datetime.now(UTC), horizon_days=548)
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(tmp_path) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(locale="ko-KR")
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def test_home_page_in_korean_then_english_then_logged_in(live_server, page):
+    page.goto(live_server + "/")
+    assert page.locator("h1").first.inner_text() == "다가오는 투자 설명회"
+    assert page.locator("ul.centers > li").count() == 17
+
+    page.get_by_role("button", name="English").click()
+    assert page.locator("h1").first.inner_text() == "Upcoming investor days"
+
+    page.get_by_role("link", name="Log in").first.click()
+    page.get_by_label("Email").fill("startup@eventhub.example")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    # Once logged in, the user's own setting (Korean for the demo startup) decides.
+    assert page.locator(".flash").first.inner_text() == "Carbonix 대표 님, 환영합니다."
+    assert page.get_by_role("button", name="로그아웃").is_visible()
+
+    # Switching while logged in changes the user's setting, so it sticks.
+    page.get_by_role("button", name="English").click()
+    assert page.locator("h1").first.inner_text() == "Upcoming investor days"
+    page.goto(live_server + "/account")
+    assert page.get_by_label("Language").input_value() == "en"
+
+
+def test_wrong_password_shows_the_error_next_to_the_field(live_server, page):
+    page.goto(live_server + "/login")
+    page.get_by_label("이메일").fill("startup@eventhub.example")
+    page.get_by_label("비밀번호").fill("not-the-password-1")
+    page.get_by_role("button", name="로그인").last.click()
+    assert page.locator(".error").inner_text() == "이메일 주소 또는 비밀번호가 올바르지 않습니다."
