@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import timedelta
 
 import click
 from flask import current_app
@@ -164,18 +163,16 @@ def extend_horizon_command() -> None:
     """Store the occurrences of every series up to the rolling horizon."""
     import sqlalchemy as sa
 
-    from eventhub.core.clock import utcnow
+    from eventhub.core.scheduler import horizon_job
     from eventhub.extensions import db
-    from eventhub.series.models import EventSeries
-    from eventhub.series.services import materialize_occurrences
+    from eventhub.series.models import Occurrence
 
     ensure_schema_current()
-    until = utcnow() + timedelta(days=current_app.config["RECURRENCE_HORIZON_DAYS"])
-    total = 0
-    for series in db.session.scalars(sa.select(EventSeries).order_by(EventSeries.id)):
-        total += len(materialize_occurrences(series, until=until))
-        db.session.commit()
-    click.echo(f"Added {total} occurrence(s).")
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Occurrence))
+    db.session.rollback()
+    horizon_job(current_app._get_current_object())
+    after = db.session.scalar(sa.select(sa.func.count()).select_from(Occurrence))
+    click.echo(f"Added {after - before} occurrence(s).")
 
 
 def register_commands(app) -> None:

@@ -17,7 +17,7 @@ from eventhub.core.outbox import OutboxMessage
 from eventhub.extensions import db
 from eventhub.feeds.models import FeedToken
 from eventhub.invitations.models import Invitation
-from eventhub.series.models import EventSeries, Occurrence
+from eventhub.series.models import EventSeries, Occurrence, OccurrenceChange, SkippedOccurrence
 
 __all__ = [
     "AuditLog",
@@ -29,11 +29,13 @@ __all__ = [
     "InvestorProfile",
     "Invitation",
     "Occurrence",
+    "OccurrenceChange",
     "OrganizerMembership",
     "OutboxMessage",
     "PasswordResetToken",
     "PitchSlot",
     "Role",
+    "SkippedOccurrence",
     "StartupProfile",
     "User",
     "investor_center",

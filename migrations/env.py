@@ -31,7 +31,8 @@ def _configure(**kwargs):
     context.configure(
         target_metadata=target_metadata,
         compare_type=True,
-        compare_server_default=True,
+        # Server defaults render differently per backend (false vs 0); not compared.
+        compare_server_default=False,
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=True,
         render_item=_render_item,

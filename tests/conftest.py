@@ -112,7 +112,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         db.engine.dispose()
 
 
-def _clean(engine: sa.Engine) -> None:
+def clean_database(engine: sa.Engine) -> None:
     from eventhub.extensions import db
 
     tables = [t.name for t in db.metadata.sorted_tables]
@@ -132,11 +132,11 @@ def db(app: Flask) -> Iterator[Any]:
     from eventhub.extensions import db as database
 
     with app.app_context():
-        _clean(database.engine)
+        clean_database(database.engine)
     yield database
     with app.app_context():
         database.session.remove()
-        _clean(database.engine)
+        clean_database(database.engine)
     mail_outbox = getattr(app.extensions["mailman"], "outbox", None)
     if mail_outbox is not None:
         mail_outbox.clear()

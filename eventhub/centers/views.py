@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from datetime import datetime
+
+from flask import abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventhub.accounts.models import Role
 from eventhub.centers import bp
 from eventhub.centers import services as centers
+from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.auth import require_role
 from eventhub.core.clock import utcnow
 from eventhub.series import services as series_services
@@ -15,11 +19,41 @@ from eventhub.series import services as series_services
 
 @bp.route("/")
 def index():
+    """Upcoming investor days across all centers, filterable by center, industry and month."""
+    all_centers = centers.list_centers()
+    filters = {
+        "center": request.args.get("center", ""),
+        "industry": request.args.get("industry", ""),
+        "month": request.args.get("month", ""),
+    }
+    errors = []
+    center = next((c for c in all_centers if c.slug == filters["center"]), None)
+    if filters["center"] and center is None:
+        errors.append(_("Unknown center “%(slug)s”; showing all centers.", slug=filters["center"]))
+    industry = filters["industry"] if filters["industry"] in INDUSTRIES else None
+    if filters["industry"] and industry is None:
+        errors.append(_("Unknown industry; showing all industries."))
+    month = None
+    if filters["month"]:
+        try:
+            month = datetime.strptime(filters["month"], "%Y-%m").date()  # noqa: DTZ007
+        except ValueError:
+            errors.append(_("Write the month as YYYY-MM; showing all months."))
+    upcoming = series_services.upcoming_occurrences(
+        now=utcnow(),
+        limit=50,
+        center_id=center.id if center else None,
+        industry=industry,
+        month=month,
+    )
     return render_template(
         "centers/index.html",
-        centers=centers.list_centers(),
-        upcoming=series_services.upcoming_occurrences(now=utcnow(), limit=12),
-    )
+        centers=all_centers,
+        upcoming=upcoming,
+        filters=filters,
+        filter_errors=errors,
+        industries=INDUSTRIES,
+    ), (400 if errors else 200)
 
 
 @bp.route("/centers/<slug>")

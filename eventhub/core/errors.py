@@ -17,6 +17,13 @@ class DomainError(Exception):
         super().__init__(str(self.message))
 
 
+class InvalidInput(DomainError):
+    """What was entered cannot be used; the message says why."""
+
+    status = 422
+    message = lazy_gettext("Please check what you entered.")
+
+
 class NotFound(DomainError):
     status = 404
     message = lazy_gettext("This page does not exist.")

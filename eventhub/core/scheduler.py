@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
@@ -34,6 +35,34 @@ def dispatch_job(app: Flask) -> None:
             log.info("sent %d outbox messages", sent)
 
 
+def horizon_job(app: Flask) -> None:
+    """Store every series' occurrences up to the rolling horizon; one commit per series."""
+    import sqlalchemy as sa
+
+    from eventhub.extensions import db
+    from eventhub.series.models import EventSeries, SeriesStatus
+    from eventhub.series.services import materialize_occurrences
+
+    with app.app_context():
+        until = utcnow() + timedelta(days=app.config["RECURRENCE_HORIZON_DAYS"])
+        ids = db.session.scalars(
+            sa.select(EventSeries.id).where(
+                EventSeries.status != SeriesStatus.archived, EventSeries.rrule.is_not(None)
+            )
+        ).all()
+        for series_id in ids:
+            try:
+                series = db.session.get(EventSeries, series_id)
+                added = materialize_occurrences(series, until=until)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("extending the horizon of series %s failed", series_id)
+                continue
+            if added:
+                log.info("series %s: %d new occurrences", series_id, len(added))
+
+
 def start_embedded(app: Flask) -> BackgroundScheduler | None:
     """Start the in-process scheduler once per serving process."""
     global _scheduler
@@ -49,6 +78,16 @@ def start_embedded(app: Flask) -> BackgroundScheduler | None:
         seconds=app.config["DISPATCH_INTERVAL_SECONDS"],
         args=[app],
         id="dispatch-outbox",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=utcnow(),
+    )
+    scheduler.add_job(
+        horizon_job,
+        "interval",
+        days=1,
+        args=[app],
+        id="extend-horizons",
         max_instances=1,
         coalesce=True,
         next_run_time=utcnow(),

@@ -6,7 +6,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, request
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from eventhub.centers.industries import industry_label
 from eventhub.core.i18n import format_krw, format_local
@@ -22,9 +24,21 @@ def register_template_helpers(app: Flask) -> None:
         zone = ZoneInfo(tz) if isinstance(tz, str) else tz
         return format_local(instant, zone, fmt)
 
+    markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+
+    @app.template_filter("markdown")
+    def render_markdown(text: str | None) -> Markup:
+        """Markdown as HTML; raw HTML is escaped and javascript: links are refused."""
+        return Markup(markdown.render(text or ""))  # noqa: S704 - markdown-it escapes HTML
+
     @app.template_filter("industry")
     def industry(code: str) -> str:
         return industry_label(code)
+
+    @app.template_global()
+    def weekday_name(moment: datetime) -> str:
+        """The short weekday in the reader's language: 수 / Wed."""
+        return format_date(moment.date(), "EEE")
 
     @app.context_processor
     def inject_locale() -> dict:

@@ -27,3 +27,9 @@ def is_safe_redirect(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target
+
+
+def is_http_url(value: str) -> bool:
+    """True for an absolute http(s) link with a host; javascript:, data: and the like fail."""
+    parts = urlsplit(value.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)

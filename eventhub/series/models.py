@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -80,6 +80,12 @@ class EventSeries(db.Model):
         enum_column(SeriesStatus, "series_status"), default=SeriesStatus.draft
     )
     is_public: Mapped[bool] = mapped_column(default=True)
+    # Dates the organizer closes on top of the country's public holidays: {"2026-12-31": "종무식"}.
+    extra_holidays: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
+    # Set on the series that "this and all following" split off from an older one.
+    parent_series_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("event_series.id", ondelete="SET NULL")
+    )
     # Occurrences exist as rows up to this instant (the rolling horizon).
     materialized_until_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
@@ -89,6 +95,9 @@ class EventSeries(db.Model):
     center: Mapped[Center] = relationship(back_populates="series")
     occurrences: Mapped[list[Occurrence]] = relationship(
         back_populates="series", order_by="Occurrence.start_at"
+    )
+    skipped: Mapped[list[SkippedOccurrence]] = relationship(
+        back_populates="series", order_by="SkippedOccurrence.original_start_at"
     )
 
     @property
@@ -136,11 +145,21 @@ class Occurrence(db.Model):
     online_url: Mapped[str | None] = mapped_column(sa.String(500))
     # True once an organizer changed this occurrence on its own (it then survives regeneration).
     is_overridden: Mapped[bool] = mapped_column(default=False)
+    # True once the rule no longer produces this date but it was kept (bookings) as a one-off.
+    is_detached: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The holiday this date falls on (policy "keep") or was moved away from ("next business day").
+    holiday_name: Mapped[str | None] = mapped_column(sa.String(200))
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     series: Mapped[EventSeries] = relationship(back_populates="occurrences")
+    changes: Mapped[list[OccurrenceChange]] = relationship(
+        back_populates="occurrence",
+        order_by="OccurrenceChange.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     @property
     def tz(self) -> ZoneInfo:
@@ -159,6 +178,14 @@ class Occurrence(db.Model):
         return self.status == OccurrenceStatus.cancelled
 
     @property
+    def original_start_local(self) -> datetime:
+        return self.original_start_at.astimezone(self.tz)
+
+    @property
+    def is_moved(self) -> bool:
+        return self.start_at != self.original_start_at
+
+    @property
     def effective_venue_name(self) -> str | None:
         return self.venue_name or self.series.venue_name
 
@@ -168,3 +195,50 @@ class Occurrence(db.Model):
 
     def __repr__(self) -> str:
         return f"<Occurrence {self.series_id} {self.start_at.isoformat()}>"
+
+
+class SkippedOccurrence(db.Model):
+    """A date the rule gives but the holiday policy skipped (an EXDATE in calendars)."""
+
+    __tablename__ = "skipped_occurrence"
+    __table_args__ = (sa.UniqueConstraint("series_id", "original_start_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event_series.id", ondelete="CASCADE"), index=True
+    )
+    original_start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    holiday_name: Mapped[str | None] = mapped_column(sa.String(200))
+
+    series: Mapped[EventSeries] = relationship(back_populates="skipped")
+
+
+class ChangeKind(StrEnum):
+    moved = "moved"
+    venue_changed = "venue_changed"
+    cancelled = "cancelled"
+    restored = "restored"
+    rescheduled = "rescheduled"  # moved by an edit of the series
+    detached = "detached"  # the rule dropped it; kept as a one-off
+    removed = "removed"  # the rule dropped it; cancelled
+
+
+class OccurrenceChange(db.Model):
+    """A change to one occurrence, for the people concerned to be told (reminders issue)."""
+
+    __tablename__ = "occurrence_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("occurrence.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ChangeKind] = mapped_column(enum_column(ChangeKind, "change_kind"))
+    before: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set by the reminders issue once everyone concerned has been told.
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    occurrence: Mapped[Occurrence] = relationship(back_populates="changes")

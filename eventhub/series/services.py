@@ -1,65 +1,774 @@
-"""Series use cases: expanding a rule into dated occurrences and listing what is upcoming."""
+"""Series use cases: create, expand to the horizon, change one occurrence, edit with a scope.
+
+Occurrences are stored rows up to a rolling horizon. Their identity is the rule's original
+start (the RECURRENCE-ID in calendars); what an organizer changed on one occurrence is kept on
+that row (`is_overridden`) and survives every regeneration. No edit drops an occurrence that has
+bookings or accepted invitations without the organizer choosing what happens to it.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from dateutil.rrule import rrulestr
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from eventhub.bookings import services as bookings
+from eventhub.centers.models import Center
+from eventhub.core import audit
+from eventhub.core.errors import DomainError, InvalidInput
+from eventhub.core.i18n import is_valid_timezone
 from eventhub.extensions import db
-from eventhub.series.models import EventSeries, Occurrence, SeriesStatus
+from eventhub.invitations import services as invitations
+from eventhub.series.models import (
+    ChangeKind,
+    EventSeries,
+    HolidayPolicy,
+    Occurrence,
+    OccurrenceChange,
+    OccurrenceStatus,
+    SeriesStatus,
+    SkippedOccurrence,
+)
+from eventhub.series.recurrence import (
+    MAX_DATES_IN_HORIZON,
+    Holidays,
+    PlannedDate,
+    RuleError,
+    apply_holiday_policy,
+    expand,
+    first_start,
+    has_month_day_gaps,
+    normalize_rrule,
+    to_utc,
+)
+
+__all__ = ["to_utc"]
+
+# Holiday shifts look this far past a batch, so that a date moved forward never lands on a
+# rule date of the next batch.
+LOOKAHEAD = timedelta(days=14)
 
 
-def to_utc(local: datetime, tz: ZoneInfo) -> datetime:
-    """A wall-clock time in `tz` as a UTC instant, resolved as RFC 5545 section 3.3.5 says.
+class OccurrenceInPast(DomainError):
+    message = _l("This occurrence has already started; the past cannot be changed.")
 
-    A time that does not exist (in a spring-forward gap) uses the offset before the gap, and
-    a time that exists twice (in a fall-back fold) means the first one. Both are what
-    zoneinfo does with ``fold=0``.
+
+class OccurrenceClash(DomainError):
+    status = 409
+    message = _l("Another occurrence of this series already takes place at that time.")
+
+
+class EditConflict(DomainError):
+    """An edit would remove occurrences that people are counting on."""
+
+    status = 409
+    message = _l(
+        "This edit would remove occurrences that have bookings or accepted invitations. "
+        "Keep them as one-off occurrences, or change the edit."
+    )
+
+    def __init__(self, conflicts: list[EditItem]) -> None:
+        super().__init__()
+        self.conflicts = conflicts
+
+
+@dataclass
+class SeriesValues:
+    """Everything an organizer sets on a series; the form's clean output."""
+
+    title_ko: str
+    title_en: str
+    start_date: date
+    start_time: time
+    duration_minutes: int
+    timezone: str = "Asia/Seoul"
+    rrule: str | None = None
+    holiday_policy: HolidayPolicy = HolidayPolicy.keep
+    extra_holidays: dict[str, str] = field(default_factory=dict)
+    description_ko: str = ""
+    description_en: str = ""
+    venue_name: str | None = None
+    venue_address: str | None = None
+    online_url: str | None = None
+    is_public: bool = True
+    status: SeriesStatus = SeriesStatus.published
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def wall_start(self) -> datetime:
+        return datetime.combine(self.start_date, self.start_time)
+
+
+@dataclass
+class Preview:
+    """What a rule will do, shown before saving."""
+
+    values: SeriesValues
+    dates: list[PlannedDate]
+    notes: list[str]
+    start_adjusted_from: date | None = None
+    total_in_horizon: int = 0
+
+
+# --- Validation and preview ---------------------------------------------------------------
+
+
+def holidays_for(*, country: str, extra: dict[str, str] | None, locale: str = "ko") -> Holidays:
+    """The holiday calendar of a country plus an organizer's own dates."""
+    parsed = {date.fromisoformat(day): name for day, name in (extra or {}).items()}
+    return Holidays(country=country, extra=parsed, language=locale)
+
+
+def parse_extra_holidays(text: str) -> dict[str, str]:
+    """Lines of "2026-12-31 종무식" (the name is optional) as {"2026-12-31": "종무식"}."""
+    result: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        match = re.match(r"^(\d{4}-\d{2}-\d{2})\s*(.*)$", line)
+        try:
+            day = date.fromisoformat(match.group(1)) if match else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise InvalidInput(
+                _("Line %(n)d: write a date as YYYY-MM-DD, then an optional name.", n=number)
+            )
+        result[day.isoformat()] = match.group(2).strip() or _("Closed")
+    return result
+
+
+def _check_values(values: SeriesValues) -> None:
+    if not is_valid_timezone(values.timezone):
+        raise InvalidInput(
+            _(
+                "Unknown time zone “%(zone)s”. Use an IANA name such as Asia/Seoul.",
+                zone=values.timezone,
+            )
+        )
+    if not 0 < values.duration_minutes <= 24 * 60:
+        raise InvalidInput(_("The duration must be more than zero and at most 24 hours."))
+
+
+def prepare_values(
+    values: SeriesValues, *, country: str, horizon_end: datetime, locale: str = "ko"
+) -> Preview:
+    """Validate and normalize what the organizer entered; say what the rule will do.
+
+    The first date is moved forward to the rule's first date when they differ (RFC 5545 leaves
+    a start that the rule does not produce undefined), and the preview says so.
     """
-    return local.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    _check_values(values)
+    notes: list[str] = []
+    adjusted_from = None
+    if values.rrule:
+        values.rrule = normalize_rrule(values.rrule, tz=values.tz)
+        first = first_start(values.rrule, start=values.wall_start())
+        if first is None:
+            raise RuleError(
+                _("This rule gives no date at all in the next ten years. Check its parts.")
+            )
+        if first.date() != values.start_date:
+            adjusted_from = values.start_date
+            values.start_date = first.date()
+            notes.append(
+                _(
+                    "The first date was moved from %(old)s to %(new)s, the first date the "
+                    "rule gives.",
+                    old=adjusted_from.isoformat(),
+                    new=first.date().isoformat(),
+                )
+            )
+        if has_month_day_gaps(values.rrule):
+            notes.append(
+                _(
+                    "Months without that day of the month are skipped, as RFC 5545 says "
+                    "(for example, day 31 gives no date in April, June, September and November)."
+                )
+            )
+    until_local = horizon_end.astimezone(values.tz).replace(tzinfo=None)
+    starts = expand(values.rrule, dtstart=values.wall_start(), until=until_local)
+    if not starts:
+        raise RuleError(_("This rule gives no date before the end of the planning horizon."))
+    if len(starts) > MAX_DATES_IN_HORIZON:
+        raise RuleError(
+            _(
+                "This rule gives %(count)d dates up to %(date)s, the end of the planning "
+                "horizon; at most %(max)d are allowed. Check the frequency and the interval.",
+                count=len(starts),
+                date=until_local.date().isoformat(),
+                max=MAX_DATES_IN_HORIZON,
+            )
+        )
+    holidays = holidays_for(country=country, extra=values.extra_holidays, locale=locale)
+    planned = apply_holiday_policy(starts, policy=values.holiday_policy, holidays=holidays)
+    return Preview(
+        values=values,
+        dates=planned,
+        notes=notes,
+        start_adjusted_from=adjusted_from,
+        total_in_horizon=len(planned),
+    )
 
 
-def local_starts(series: EventSeries, *, until_local: datetime) -> list[datetime]:
-    """The rule's start times in the series' wall-clock time, up to `until_local`."""
+# --- Materializing --------------------------------------------------------------------------
+
+
+def _wall(instant: datetime, tz: ZoneInfo) -> datetime:
+    return instant.astimezone(tz).replace(tzinfo=None)
+
+
+def _series_holidays(series: EventSeries) -> Holidays:
+    return holidays_for(country=series.center.country_code, extra=series.extra_holidays)
+
+
+def _plan(
+    series: EventSeries, *, after_local: datetime | None, until_local: datetime
+) -> list[PlannedDate]:
+    """Planned dates of the series in (after_local, until_local], holiday policy applied."""
     dtstart = datetime.combine(series.start_date, series.start_time)
-    if not series.rrule:
-        return [dtstart] if dtstart <= until_local else []
-    rule = rrulestr(series.rrule, dtstart=dtstart)
-    return list(rule.between(dtstart, until_local, inc=True))
+    anchor = dtstart
+    if series.rrule and "COUNT=" not in series.rrule and after_local is not None:
+        # Re-anchor at the last known rule date so that extending the horizon costs time in
+        # proportion to the new dates, not to every date since the start.
+        last = db.session.scalar(
+            sa.select(sa.func.max(Occurrence.original_start_at)).where(
+                Occurrence.series_id == series.id, Occurrence.is_detached.is_(False)
+            )
+        )
+        last_skipped = db.session.scalar(
+            sa.select(sa.func.max(SkippedOccurrence.original_start_at)).where(
+                SkippedOccurrence.series_id == series.id
+            )
+        )
+        candidates = [c for c in (last, last_skipped) if c is not None]
+        if candidates:
+            anchor = max(dtstart, _wall(max(candidates), series.tz))
+    starts = expand(
+        series.rrule, dtstart=anchor, after=after_local or dtstart, until=until_local + LOOKAHEAD
+    )
+    if after_local is not None:
+        starts = [s for s in starts if s > after_local]
+    planned = apply_holiday_policy(
+        starts, policy=series.holiday_policy, holidays=_series_holidays(series)
+    )
+    return [p for p in planned if p.original <= until_local]
+
+
+def _store_planned(series: EventSeries, planned: list[PlannedDate]) -> list[Occurrence]:
+    tz = series.tz
+    duration = timedelta(minutes=series.duration_minutes)
+    created = []
+    for item in planned:
+        original = to_utc(item.original, tz)
+        if item.is_skipped:
+            db.session.add(
+                SkippedOccurrence(
+                    series=series, original_start_at=original, holiday_name=item.holiday
+                )
+            )
+            continue
+        start = to_utc(item.start, tz)
+        # The duration is elapsed time (RFC 5545 DURATION with a time part), so an event
+        # that crosses a DST change still lasts exactly as long as the series says.
+        occurrence = Occurrence(
+            series=series,
+            original_start_at=original,
+            start_at=start,
+            end_at=start + duration,
+            holiday_name=item.holiday,
+        )
+        db.session.add(occurrence)
+        created.append(occurrence)
+    return created
 
 
 def materialize_occurrences(series: EventSeries, *, until: datetime) -> list[Occurrence]:
-    """Store the occurrences the rule yields up to `until` that are not stored yet."""
+    """Store the occurrences the rule gives after the current horizon and up to `until`."""
+    if series.materialized_until_at is not None and until <= series.materialized_until_at:
+        return []
+    if not series.rrule and series.materialized_until_at is not None:
+        return []  # a one-off series has its single date already
     tz = series.tz
-    until_local = until.astimezone(tz).replace(tzinfo=None)
-    known = set(
-        db.session.scalars(
-            sa.select(Occurrence.original_start_at).where(Occurrence.series_id == series.id)
-        )
-    )
-    created = []
-    duration = timedelta(minutes=series.duration_minutes)
-    for local in local_starts(series, until_local=until_local):
-        start = to_utc(local, tz)
-        if start in known:
-            continue
-        end = to_utc(local + duration, tz)
-        occurrence = Occurrence(series=series, original_start_at=start, start_at=start, end_at=end)
-        db.session.add(occurrence)
-        created.append(occurrence)
+    after_local = _wall(series.materialized_until_at, tz) if series.materialized_until_at else None
+    planned = _plan(series, after_local=after_local, until_local=_wall(until, tz))
+    created = _store_planned(series, planned)
     series.materialized_until_at = until
     db.session.flush()
     return created
 
 
+def extend_horizons(*, now: datetime, horizon_days: int) -> int:
+    """The daily job's work: every active series stored up to now + horizon. Returns rows added."""
+    until = now + timedelta(days=horizon_days)
+    added = 0
+    for series in db.session.scalars(
+        sa.select(EventSeries)
+        .where(EventSeries.status != SeriesStatus.archived, EventSeries.rrule.is_not(None))
+        .order_by(EventSeries.id)
+    ):
+        added += len(materialize_occurrences(series, until=until))
+    return added
+
+
+def _unique_slug(base: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-")[:80] or "series"
+    candidate, n = slug, 2
+    while db.session.scalar(sa.select(EventSeries.id).where(EventSeries.slug == candidate)):
+        candidate = f"{slug}-{n}"
+        n += 1
+    return candidate
+
+
+def create_series(
+    center: Center, *, values: SeriesValues, actor_id: int | None, now: datetime, horizon_days: int
+) -> EventSeries:
+    """Create a series for `center` and store its occurrences up to the horizon."""
+    prepare_values(
+        values, country=center.country_code, horizon_end=now + timedelta(days=horizon_days)
+    )
+    series = EventSeries(center=center, slug=_unique_slug(values.title_en), created_by_id=actor_id)
+    _assign(series, values)
+    series.created_at = series.updated_at = now
+    db.session.add(series)
+    db.session.flush()
+    materialize_occurrences(series, until=now + timedelta(days=horizon_days))
+    audit.record(
+        "series.created", obj=series, actor_id=actor_id, now=now, center_id=center.id,
+        rrule=series.rrule,
+    )  # fmt: skip
+    return series
+
+
+def _assign(series: EventSeries, values: SeriesValues) -> None:
+    for name in (
+        "title_ko", "title_en", "description_ko", "description_en", "venue_name",
+        "venue_address", "online_url", "timezone", "start_date", "start_time",
+        "duration_minutes", "rrule", "holiday_policy", "is_public", "status",
+    ):  # fmt: skip
+        setattr(series, name, getattr(values, name))
+    series.extra_holidays = dict(values.extra_holidays) or None
+
+
+def values_of(series: EventSeries) -> SeriesValues:
+    """The current values of a series, as the edit form starts from."""
+    return SeriesValues(
+        title_ko=series.title_ko,
+        title_en=series.title_en,
+        description_ko=series.description_ko,
+        description_en=series.description_en,
+        venue_name=series.venue_name,
+        venue_address=series.venue_address,
+        online_url=series.online_url,
+        timezone=series.timezone,
+        start_date=series.start_date,
+        start_time=series.start_time,
+        duration_minutes=series.duration_minutes,
+        rrule=series.rrule,
+        holiday_policy=series.holiday_policy,
+        extra_holidays=dict(series.extra_holidays or {}),
+        is_public=series.is_public,
+        status=series.status,
+    )
+
+
+# --- Changing one occurrence ----------------------------------------------------------------
+
+
+def _snapshot(occ: Occurrence) -> dict[str, Any]:
+    return {
+        "start_at": occ.start_at.isoformat(),
+        "end_at": occ.end_at.isoformat(),
+        "status": occ.status.value,
+        "venue_name": occ.venue_name,
+        "venue_address": occ.venue_address,
+        "online_url": occ.online_url,
+    }
+
+
+def _record_change(
+    occ: Occurrence,
+    kind: ChangeKind,
+    before: dict[str, Any],
+    *,
+    actor_id: int | None,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """Bump the sequence, log who changed what, and leave a record for notifications."""
+    occ.sequence += 1
+    occ.updated_at = now
+    db.session.add(
+        OccurrenceChange(
+            occurrence=occ,
+            kind=kind,
+            before=before,
+            after=_snapshot(occ),
+            reason=reason,
+            actor_id=actor_id,
+            changed_at=now,
+        )
+    )
+    audit.record(
+        f"occurrence.{kind.value}",
+        obj=occ,
+        actor_id=actor_id,
+        now=now,
+        center_id=occ.series.center_id,
+        before=before,
+        after=_snapshot(occ),
+        reason=reason,
+    )
+
+
+def _refuse_past(occ: Occurrence, now: datetime) -> None:
+    if occ.start_at <= now:
+        raise OccurrenceInPast()
+
+
+def move_occurrence(
+    occ: Occurrence, *, start_at: datetime, end_at: datetime, actor_id: int | None, now: datetime
+) -> Occurrence:
+    """Move one occurrence to a new start and end; its slots move with it."""
+    _refuse_past(occ, now)
+    if start_at <= now:
+        raise InvalidInput(_("An occurrence cannot be moved into the past."))
+    if end_at <= start_at:
+        raise InvalidInput(_("The end must be after the start."))
+    if end_at - start_at > timedelta(hours=24):
+        raise InvalidInput(_("An occurrence can last at most 24 hours."))
+    clash = db.session.scalar(
+        sa.select(Occurrence.id).where(
+            Occurrence.series_id == occ.series_id,
+            Occurrence.id != occ.id,
+            Occurrence.status == OccurrenceStatus.scheduled,
+            Occurrence.start_at < end_at,
+            Occurrence.end_at > start_at,
+        )
+    )
+    if clash is not None:
+        raise OccurrenceClash()
+    if (start_at, end_at) == (occ.start_at, occ.end_at):
+        return occ
+    before = _snapshot(occ)
+    bookings.shift_slots(occ.id, start_at - occ.start_at)
+    occ.start_at, occ.end_at = start_at, end_at
+    occ.is_overridden = True
+    _record_change(occ, ChangeKind.moved, before, actor_id=actor_id, now=now)
+    return occ
+
+
+def change_venue(
+    occ: Occurrence,
+    *,
+    venue_name: str | None,
+    venue_address: str | None,
+    online_url: str | None,
+    actor_id: int | None,
+    now: datetime,
+) -> Occurrence:
+    """Give one occurrence its own venue (empty fields fall back to the series')."""
+    _refuse_past(occ, now)
+    new = (venue_name or None, venue_address or None, online_url or None)
+    if new == (occ.venue_name, occ.venue_address, occ.online_url):
+        return occ
+    before = _snapshot(occ)
+    occ.venue_name, occ.venue_address, occ.online_url = new
+    occ.is_overridden = True
+    _record_change(occ, ChangeKind.venue_changed, before, actor_id=actor_id, now=now)
+    return occ
+
+
+def cancel_occurrence(
+    occ: Occurrence, *, reason: str, actor_id: int | None, now: datetime
+) -> Occurrence:
+    """Cancel one occurrence with a reason everyone sees."""
+    _refuse_past(occ, now)
+    if not reason.strip():
+        raise InvalidInput(_("Give a reason for the cancellation; everyone will see it."))
+    if occ.status == OccurrenceStatus.cancelled:
+        raise InvalidInput(_("This occurrence is already cancelled."))
+    before = _snapshot(occ)
+    occ.status = OccurrenceStatus.cancelled
+    occ.cancel_reason = reason.strip()
+    occ.is_overridden = True
+    _record_change(occ, ChangeKind.cancelled, before, actor_id=actor_id, now=now, reason=reason)
+    return occ
+
+
+def restore_occurrence(occ: Occurrence, *, actor_id: int | None, now: datetime) -> Occurrence:
+    """Undo a cancellation."""
+    _refuse_past(occ, now)
+    if occ.status != OccurrenceStatus.cancelled:
+        raise InvalidInput(_("This occurrence is not cancelled."))
+    clash = db.session.scalar(
+        sa.select(Occurrence.id).where(
+            Occurrence.series_id == occ.series_id,
+            Occurrence.id != occ.id,
+            Occurrence.status == OccurrenceStatus.scheduled,
+            Occurrence.start_at < occ.end_at,
+            Occurrence.end_at > occ.start_at,
+        )
+    )
+    if clash is not None:
+        raise OccurrenceClash()
+    before = _snapshot(occ)
+    occ.status = OccurrenceStatus.scheduled
+    occ.cancel_reason = None
+    _record_change(occ, ChangeKind.restored, before, actor_id=actor_id, now=now)
+    return occ
+
+
+# --- Editing a series -----------------------------------------------------------------------
+
+
+@dataclass
+class EditItem:
+    """What an edit does to one stored future occurrence."""
+
+    occurrence: Occurrence
+    action: str  # "kept", "moved" or "removed"
+    new_start: datetime | None = None
+    new_end: datetime | None = None
+    bookings: int = 0
+    accepted: int = 0
+    planned: PlannedDate | None = None
+
+    @property
+    def has_people(self) -> bool:
+        return self.bookings > 0 or self.accepted > 0
+
+
+@dataclass
+class EditPlan:
+    scope: str  # "all" or "following"
+    cut: datetime  # occurrences from here on are affected
+    items: list[EditItem]
+    new_dates: list[PlannedDate]  # rule dates with no stored occurrence yet
+    preview: Preview
+
+    @property
+    def conflicts(self) -> list[EditItem]:
+        return [i for i in self.items if i.action == "removed" and i.has_people]
+
+    @property
+    def moved_with_people(self) -> list[EditItem]:
+        return [i for i in self.items if i.action == "moved" and i.has_people]
+
+
+def plan_series_edit(
+    series: EventSeries,
+    *,
+    values: SeriesValues,
+    scope: str,
+    from_occurrence: Occurrence | None,
+    now: datetime,
+    horizon_days: int,
+) -> EditPlan:
+    """What saving `values` with `scope` would do, without changing anything."""
+    if scope not in ("all", "following"):
+        raise InvalidInput(_("Choose which occurrences the edit applies to."))
+    if scope == "following":
+        if from_occurrence is None or from_occurrence.series_id != series.id:
+            raise InvalidInput(_("Choose the occurrence from which the edit applies."))
+        _refuse_past(from_occurrence, now)
+        cut = from_occurrence.original_start_at
+    else:
+        cut = now
+    horizon_end = max(now + timedelta(days=horizon_days), series.materialized_until_at or now)
+    preview = prepare_values(values, country=series.center.country_code, horizon_end=horizon_end)
+    tz = values.tz
+    cut_local = _wall(cut, tz)
+    planned = [p for p in preview.dates if p.original >= cut_local]
+    by_day = {p.original.date(): p for p in planned}
+    duration = timedelta(minutes=values.duration_minutes)
+
+    rows = list(
+        db.session.scalars(
+            sa.select(Occurrence)
+            .where(
+                Occurrence.series_id == series.id,
+                Occurrence.is_detached.is_(False),
+                Occurrence.original_start_at >= cut,
+                Occurrence.start_at >= now,
+            )
+            .order_by(Occurrence.original_start_at)
+        )
+    )
+    ids = [r.id for r in rows]
+    booked = bookings.active_booking_counts(ids)
+    accepted = invitations.accepted_invitation_counts(ids)
+    items, used = [], set()
+    for row in rows:
+        day = _wall(row.original_start_at, series.tz).date()
+        match = by_day.get(day)
+        counts = {"bookings": booked.get(row.id, 0), "accepted": accepted.get(row.id, 0)}
+        if match is None or match.is_skipped:
+            items.append(EditItem(row, "removed", **counts))
+            continue
+        used.add(day)
+        new_start = to_utc(match.start, tz)
+        new_end = new_start + duration
+        unchanged = (new_start, new_end) == (row.start_at, row.end_at)
+        action = "kept" if row.is_overridden or unchanged else "moved"
+        items.append(EditItem(row, action, new_start, new_end, planned=match, **counts))
+    new_dates = [p for p in planned if p.original.date() not in used]
+    return EditPlan(scope=scope, cut=cut, items=items, new_dates=new_dates, preview=preview)
+
+
+def apply_series_edit(
+    series: EventSeries,
+    *,
+    values: SeriesValues,
+    scope: str,
+    from_occurrence: Occurrence | None,
+    keep_conflicts: bool,
+    actor_id: int | None,
+    now: datetime,
+    horizon_days: int,
+) -> EventSeries:
+    """Save an edit. Returns the series that holds the edited occurrences (a new one when
+    the scope is "this and all following").
+
+    Occurrences the new rule no longer gives are deleted when nobody is attached to them,
+    cancelled when only history is (cancelled bookings, unanswered invitations), and, when they
+    have bookings or accepted invitations, either kept as one-off occurrences on their old date
+    (`keep_conflicts`) or the whole edit is refused with the list.
+    """
+    plan = plan_series_edit(
+        series,
+        values=values,
+        scope=scope,
+        from_occurrence=from_occurrence,
+        now=now,
+        horizon_days=horizon_days,
+    )
+    if plan.conflicts and not keep_conflicts:
+        raise EditConflict(plan.conflicts)
+    before = {"rrule": series.rrule, "start_date": series.start_date.isoformat()}
+
+    if scope == "following":
+        target = _split_series(series, values=plan.preview.values, cut=plan.cut, actor_id=actor_id)
+    else:
+        target = series
+        _assign(series, plan.preview.values)
+    target.updated_at = now
+    tz = target.tz
+
+    # Skipped dates from the cut on are recomputed for the target.
+    db.session.execute(
+        sa.delete(SkippedOccurrence).where(
+            SkippedOccurrence.series_id == series.id,
+            SkippedOccurrence.original_start_at >= plan.cut,
+        )
+    )
+    for item in plan.items:
+        occ = item.occurrence
+        if item.action == "removed":
+            _drop_occurrence(occ, keep=item.has_people, actor_id=actor_id, now=now)
+            continue
+        # Paired with a date of the new rule: the row (with its bookings) follows the rule.
+        occ.series = target
+        # Its identity (RECURRENCE-ID) becomes the new rule's date for that day; a holiday
+        # shift shows in start_at only. What an organizer overrode stays as it is.
+        occ.original_start_at = to_utc(item.planned.original, tz)
+        if not occ.is_overridden:
+            occ.holiday_name = item.planned.holiday
+        if item.action == "moved":
+            snapshot = _snapshot(occ)
+            bookings.shift_slots(occ.id, item.new_start - occ.start_at)
+            occ.start_at, occ.end_at = item.new_start, item.new_end
+            _record_change(occ, ChangeKind.rescheduled, snapshot, actor_id=actor_id, now=now)
+    db.session.flush()
+    _store_planned(target, plan.new_dates)
+    target.materialized_until_at = max(
+        now + timedelta(days=horizon_days), series.materialized_until_at or now
+    )
+    db.session.flush()
+    audit.record(
+        "series.edited",
+        obj=series,
+        actor_id=actor_id,
+        now=now,
+        center_id=series.center_id,
+        scope=scope,
+        before=before,
+        after={"rrule": target.rrule, "start_date": target.start_date.isoformat()},
+        new_series_id=target.id if target is not series else None,
+        kept_as_one_off=[i.occurrence.id for i in plan.conflicts],
+    )
+    return target
+
+
+def _drop_occurrence(occ: Occurrence, *, keep: bool, actor_id: int | None, now: datetime) -> None:
+    if keep:
+        occ.is_detached = True
+        occ.is_overridden = True
+        _record_change(occ, ChangeKind.detached, _snapshot(occ), actor_id=actor_id, now=now)
+        return
+    if bookings.has_any_booking(occ.id) or invitations.has_any_invitation(occ.id):
+        before = _snapshot(occ)
+        occ.is_detached = True
+        occ.status = OccurrenceStatus.cancelled
+        occ.cancel_reason = _("Removed from the series by an edit of its schedule.")
+        _record_change(occ, ChangeKind.removed, before, actor_id=actor_id, now=now)
+        return
+    audit.record(
+        "occurrence.deleted",
+        obj=occ,
+        actor_id=actor_id,
+        now=now,
+        center_id=occ.series.center_id,
+        start_at=occ.start_at.isoformat(),
+    )
+    db.session.delete(occ)
+
+
+def _split_series(
+    series: EventSeries, *, values: SeriesValues, cut: datetime, actor_id: int | None
+) -> EventSeries:
+    """End `series` just before `cut` and start a new series with `values` from there."""
+    cut_local = _wall(cut, series.tz) - timedelta(seconds=1)
+    if series.rrule:
+        parts = [p for p in series.rrule.split(";") if not p.startswith(("COUNT=", "UNTIL="))]
+        parts.append(f"UNTIL={cut_local:%Y%m%dT%H%M%S}")
+        series.rrule = normalize_rrule(";".join(parts), tz=series.tz)
+    new = EventSeries(
+        center_id=series.center_id,
+        slug=_unique_slug(f"{series.slug}-{values.start_date:%Y%m%d}"),
+        created_by_id=actor_id,
+        parent_series_id=series.id,
+        created_at=series.updated_at,
+    )
+    _assign(new, values)
+    db.session.add(new)
+    db.session.flush()
+    return new
+
+
+# --- Listing ---------------------------------------------------------------------------------
+
+
 def upcoming_occurrences(
-    *, now: datetime, limit: int = 20, center_id: int | None = None
+    *,
+    now: datetime,
+    limit: int = 20,
+    center_id: int | None = None,
+    industry: str | None = None,
+    month: date | None = None,
 ) -> list[Occurrence]:
-    """The next public occurrences of published series, soonest first."""
+    """The next public occurrences of published series, soonest first, optionally filtered by
+    center, by one of the center's industries, or by calendar month (in Seoul time)."""
     query = (
         sa.select(Occurrence)
         .join(Occurrence.series)
@@ -70,8 +779,22 @@ def upcoming_occurrences(
         )
         .options(joinedload(Occurrence.series).joinedload(EventSeries.center))
         .order_by(Occurrence.start_at, Occurrence.id)
-        .limit(limit)
     )
     if center_id is not None:
         query = query.where(EventSeries.center_id == center_id)
-    return list(db.session.scalars(query))
+    if month is not None:
+        seoul = ZoneInfo("Asia/Seoul")
+        first = datetime(month.year, month.month, 1, tzinfo=seoul)
+        nxt = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=seoul)
+        query = query.where(
+            Occurrence.start_at >= first.astimezone(UTC), Occurrence.start_at < nxt.astimezone(UTC)
+        )
+    if industry:
+        # Industries are a short JSON list per center: filter in Python, portable on both backends.
+        rows = [
+            o
+            for o in db.session.scalars(query.limit(limit * 20))
+            if industry in o.series.center.industries
+        ]
+        return rows[:limit]
+    return list(db.session.scalars(query.limit(limit)))

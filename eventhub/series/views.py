@@ -1,16 +1,46 @@
-"""Public pages of a series and an occurrence."""
+"""Series pages: public listing and detail, and the organizer's create, edit and change pages."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
-from flask import abort, render_template
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from eventhub.core.auth import can_organize
+from eventhub.accounts.models import Role
+from eventhub.centers import services as centers
+from eventhub.core.auth import can_organize, require_organizer_of, require_role
 from eventhub.core.clock import utcnow
+from eventhub.core.errors import DomainError
 from eventhub.extensions import db
 from eventhub.series import bp
+from eventhub.series import services as series_services
+from eventhub.series.forms import (
+    CancelForm,
+    MoveForm,
+    RestoreForm,
+    SeriesEditForm,
+    SeriesForm,
+    VenueForm,
+    form_data_from_values,
+    values_from_form,
+)
 from eventhub.series.models import EventSeries, Occurrence, SeriesStatus
+from eventhub.series.recurrence import describe, to_utc
+
+CHANGE_LABELS = {
+    "moved": _l("Moved"),
+    "venue_changed": _l("Venue changed"),
+    "cancelled": _l("Cancelled"),
+    "restored": _l("Restored"),
+    "rescheduled": _l("Rescheduled by a series edit"),
+    "detached": _l("Kept as a one-off occurrence"),
+    "removed": _l("Removed from the series"),
+}
 
 
 def _visible(series: EventSeries) -> bool:
@@ -19,20 +49,327 @@ def _visible(series: EventSeries) -> bool:
     return can_organize(current_user, series.center_id)
 
 
+def _series_or_404(slug: str) -> EventSeries:
+    series = db.session.scalar(sa.select(EventSeries).where(EventSeries.slug == slug))
+    if series is None:
+        abort(404)
+    return series
+
+
+def _occurrence_or_404(occurrence_id: int) -> Occurrence:
+    occurrence = db.session.get(Occurrence, occurrence_id)
+    if occurrence is None:
+        abort(404)
+    return occurrence
+
+
+def summary(series: EventSeries) -> str:
+    return describe(
+        series.rrule,
+        start_date=series.start_date,
+        start_time=series.start_time,
+        locale=str(get_locale()),
+    )
+
+
+def _horizon_days() -> int:
+    return current_app.config["RECURRENCE_HORIZON_DAYS"]
+
+
+# --- Public pages ---------------------------------------------------------------------------
+
+
 @bp.route("/series/<slug>")
 def detail(slug: str):
-    series = db.session.scalar(sa.select(EventSeries).where(EventSeries.slug == slug))
-    if series is None or not _visible(series):
+    series = _series_or_404(slug)
+    if not _visible(series):
         abort(404)
     now = utcnow()
     upcoming = [o for o in series.occurrences if o.end_at >= now][:12]
     past = [o for o in series.occurrences if o.end_at < now][-12:][::-1]
-    return render_template("series/detail.html", series=series, upcoming=upcoming, past=past)
+    skipped = [s for s in series.skipped if s.original_start_at >= now][:12]
+    return render_template(
+        "series/detail.html",
+        series=series,
+        summary=summary(series),
+        upcoming=upcoming,
+        past=past,
+        skipped=skipped,
+        can_organize=can_organize(current_user, series.center_id),
+    )
 
 
 @bp.route("/occurrences/<int:occurrence_id>")
 def occurrence(occurrence_id: int):
-    occ = db.session.get(Occurrence, occurrence_id)
-    if occ is None or not _visible(occ.series):
+    occ = _occurrence_or_404(occurrence_id)
+    if not _visible(occ.series):
         abort(404)
-    return render_template("series/occurrence.html", occurrence=occ, series=occ.series)
+    return render_template(
+        "series/occurrence.html",
+        occurrence=occ,
+        series=occ.series,
+        can_organize=can_organize(current_user, occ.series.center_id),
+    )
+
+
+# --- Organizer: create and edit a series -----------------------------------------------------
+
+
+@bp.route("/organize/centers/<slug>/series/new", methods=["GET", "POST"])
+@require_role(Role.organizer)
+def create(slug: str):
+    center = centers.get_center(slug)
+    if center is None:
+        abort(404)
+    require_organizer_of(center.id)
+    form = SeriesForm()
+    if request.method == "GET":
+        form.timezone.data = center.timezone
+    preview = None
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            values = values_from_form(form)
+            if "preview" in request.form:
+                preview = series_services.prepare_values(
+                    values,
+                    country=center.country_code,
+                    horizon_end=now + timedelta(days=_horizon_days()),
+                    locale=str(get_locale()),
+                )
+            else:
+                series = series_services.create_series(
+                    center,
+                    values=values,
+                    actor_id=current_user.id,
+                    now=now,
+                    horizon_days=_horizon_days(),
+                )
+                flash(_("The series has been created."), "success")
+                return redirect(url_for("series.detail", slug=series.slug))
+        except DomainError as exc:
+            form.form_errors.append(str(exc.message))
+            return _render_form(form, center=center, preview=None), exc.status
+        return _render_form(form, center=center, preview=preview), 200
+    status = 422 if form.is_submitted() else 200
+    return _render_form(form, center=center, preview=None), status
+
+
+def _render_form(form, *, center, preview, series=None, plan=None):
+    summary_text = None
+    if preview is not None:
+        values = preview.values
+        summary_text = describe(
+            values.rrule,
+            start_date=values.start_date,
+            start_time=values.start_time,
+            locale=str(get_locale()),
+        )
+    return render_template(
+        "series/form.html",
+        form=form,
+        center=center,
+        series=series,
+        preview=preview,
+        plan=plan,
+        summary=summary_text,
+    )
+
+
+@bp.route("/organize/series/<slug>/edit", methods=["GET", "POST"])
+@require_role(Role.organizer)
+def edit(slug: str):
+    series = _series_or_404(slug)
+    require_organizer_of(series.center_id)
+    now = utcnow()
+    future = [o for o in series.occurrences if o.start_at >= now and not o.is_detached]
+    form = SeriesEditForm()
+    if request.method == "GET":
+        form = SeriesEditForm(data=form_data_from_values(series_services.values_of(series)))
+        wanted = request.args.get("from", type=int)
+        if wanted:
+            form.scope.data = "following"
+            form.from_occurrence.data = str(wanted)
+    form.from_occurrence.choices = [
+        (str(o.id), o.starts_at_local.strftime("%Y-%m-%d %H:%M")) for o in future
+    ]
+    if form.validate_on_submit():
+        from_occ = None
+        if form.scope.data == "following":
+            chosen = form.from_occurrence.data
+            from_occ = (
+                db.session.get(Occurrence, int(chosen)) if chosen and chosen.isdigit() else None
+            )
+        plan = None
+        try:
+            values = values_from_form(form)
+            if "preview" in request.form:
+                plan = series_services.plan_series_edit(
+                    series,
+                    values=values,
+                    scope=form.scope.data,
+                    from_occurrence=from_occ,
+                    now=now,
+                    horizon_days=_horizon_days(),
+                )
+                return _render_form(
+                    form, center=series.center, preview=plan.preview, series=series, plan=plan
+                ), 200
+            target = series_services.apply_series_edit(
+                series,
+                values=values,
+                scope=form.scope.data,
+                from_occurrence=from_occ,
+                keep_conflicts=bool(form.keep_conflicts.data),
+                actor_id=current_user.id,
+                now=now,
+                horizon_days=_horizon_days(),
+            )
+        except series_services.EditConflict as exc:
+            form.form_errors.append(str(exc.message))
+            db.session.rollback()
+            plan = series_services.plan_series_edit(
+                series,
+                values=values_from_form(form),
+                scope=form.scope.data,
+                from_occurrence=from_occ,
+                now=now,
+                horizon_days=_horizon_days(),
+            )
+            return _render_form(
+                form, center=series.center, preview=plan.preview, series=series, plan=plan
+            ), 409
+        except DomainError as exc:
+            form.form_errors.append(str(exc.message))
+            return _render_form(form, center=series.center, preview=None, series=series), exc.status
+        flash(_("The series has been updated."), "success")
+        return redirect(url_for("series.detail", slug=target.slug))
+    status = 422 if form.is_submitted() else 200
+    return _render_form(form, center=series.center, preview=None, series=series), status
+
+
+# --- Organizer: change one occurrence ---------------------------------------------------------
+
+
+def _manage_page(occ: Occurrence, status: int = 200, **forms):
+    local = occ.starts_at_local
+    defaults = {
+        "move": MoveForm(
+            formdata=None,
+            start_date=local.date(),
+            start_time=local.time(),
+            end_time=occ.ends_at_local.time(),
+        ),
+        "venue": VenueForm(
+            formdata=None,
+            venue_name=occ.venue_name,
+            venue_address=occ.venue_address,
+            online_url=occ.online_url,
+        ),
+        "cancel": CancelForm(formdata=None),
+        "restore": RestoreForm(formdata=None),
+    }
+    defaults.update(forms)
+    return render_template(
+        "series/manage_occurrence.html",
+        occurrence=occ,
+        series=occ.series,
+        is_past=occ.start_at <= utcnow(),
+        change_labels=CHANGE_LABELS,
+        **defaults,
+    ), status
+
+
+def _managed_occurrence(occurrence_id: int) -> Occurrence:
+    occ = _occurrence_or_404(occurrence_id)
+    require_organizer_of(occ.series.center_id)
+    return occ
+
+
+@bp.route("/organize/occurrences/<int:occurrence_id>")
+@require_role(Role.organizer)
+def manage(occurrence_id: int):
+    return _manage_page(_managed_occurrence(occurrence_id))
+
+
+def _change(occ: Occurrence, form, name: str, apply) -> object:
+    if not form.validate_on_submit():
+        return _manage_page(occ, 422, **{name: form})
+    try:
+        apply()
+    except DomainError as exc:
+        form.form_errors.append(str(exc.message))
+        return _manage_page(occ, exc.status, **{name: form})
+    flash(_("The occurrence has been updated."), "success")
+    return redirect(url_for("series.manage", occurrence_id=occ.id))
+
+
+@bp.route("/organize/occurrences/<int:occurrence_id>/move", methods=["POST"])
+@require_role(Role.organizer)
+def move(occurrence_id: int):
+    occ = _managed_occurrence(occurrence_id)
+    form = MoveForm()
+
+    def apply() -> None:
+        tz = occ.tz
+        start_local = datetime.combine(form.start_date.data, form.start_time.data)
+        end_local = datetime.combine(form.start_date.data, form.end_time.data)
+        if end_local <= start_local:
+            end_local += timedelta(days=1)
+        series_services.move_occurrence(
+            occ,
+            start_at=to_utc(start_local, tz),
+            end_at=to_utc(end_local, tz),
+            actor_id=current_user.id,
+            now=utcnow(),
+        )
+
+    return _change(occ, form, "move", apply)
+
+
+@bp.route("/organize/occurrences/<int:occurrence_id>/venue", methods=["POST"])
+@require_role(Role.organizer)
+def venue(occurrence_id: int):
+    occ = _managed_occurrence(occurrence_id)
+    form = VenueForm()
+    return _change(
+        occ,
+        form,
+        "venue",
+        lambda: series_services.change_venue(
+            occ,
+            venue_name=form.venue_name.data,
+            venue_address=form.venue_address.data,
+            online_url=form.online_url.data,
+            actor_id=current_user.id,
+            now=utcnow(),
+        ),
+    )
+
+
+@bp.route("/organize/occurrences/<int:occurrence_id>/cancel", methods=["POST"])
+@require_role(Role.organizer)
+def cancel(occurrence_id: int):
+    occ = _managed_occurrence(occurrence_id)
+    form = CancelForm()
+    return _change(
+        occ,
+        form,
+        "cancel",
+        lambda: series_services.cancel_occurrence(
+            occ, reason=form.reason.data, actor_id=current_user.id, now=utcnow()
+        ),
+    )
+
+
+@bp.route("/organize/occurrences/<int:occurrence_id>/restore", methods=["POST"])
+@require_role(Role.organizer)
+def restore(occurrence_id: int):
+    occ = _managed_occurrence(occurrence_id)
+    form = RestoreForm()
+    return _change(
+        occ,
+        form,
+        "restore",
+        lambda: series_services.restore_occurrence(occ, actor_id=current_user.id, now=utcnow()),
+    )

@@ -1,0 +1,317 @@
+"""Series and occurrence forms: the input boundary for organizers."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from eventhub.core.i18n import is_valid_timezone
+from eventhub.core.urls import is_http_url
+from eventhub.series.models import HolidayPolicy, SeriesStatus
+from eventhub.series.recurrence import RuleSpec, build_rrule, spec_from_rrule
+from eventhub.series.services import SeriesValues, parse_extra_holidays
+
+WEEKDAY_CHOICES = [
+    SelectChoice("MO", _l("Monday")),
+    SelectChoice("TU", _l("Tuesday")),
+    SelectChoice("WE", _l("Wednesday")),
+    SelectChoice("TH", _l("Thursday")),
+    SelectChoice("FR", _l("Friday")),
+    SelectChoice("SA", _l("Saturday")),
+    SelectChoice("SU", _l("Sunday")),
+]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _http_url(form: FlaskForm, field: StringField) -> None:
+    if field.data and not is_http_url(field.data):
+        raise ValidationError(_l("Use a link that starts with http:// or https://."))
+
+
+def _zone(form: FlaskForm, field: StringField) -> None:
+    if not is_valid_timezone(field.data):
+        raise ValidationError(_l("Unknown time zone. Use an IANA name such as Asia/Seoul."))
+
+
+class SeriesForm(FlaskForm):
+    title_ko = StringField(_l("Title (Korean)"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), validators=[DataRequired(), Length(max=200)])
+    description_ko = TextAreaField(_l("Description (Korean, Markdown)"), validators=[Optional()])
+    description_en = TextAreaField(_l("Description (English, Markdown)"), validators=[Optional()])
+    venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    venue_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    online_url = StringField(_l("Online link"), validators=[Optional(), Length(max=500), _http_url])
+    timezone = StringField(
+        _l("Time zone"), default="Asia/Seoul", validators=[DataRequired(), _zone]
+    )
+    start_date = DateField(_l("First date"), validators=[DataRequired()])
+    start_time = TimeField(_l("Start time"), validators=[DataRequired()])
+    duration_minutes = IntegerField(
+        _l("Duration (minutes)"),
+        default=180,
+        validators=[
+            InputRequired(),
+            NumberRange(
+                min=1, max=1440, message=_l("The duration must be between 1 and 1440 minutes.")
+            ),
+        ],
+    )
+    recurrence_mode = RadioField(
+        _l("How to enter the schedule"),
+        choices=[
+            SelectChoice("form", _l("Choose the pattern")),
+            SelectChoice("rrule", _l("Paste an RRULE")),
+        ],
+        default="form",
+    )
+    freq = SelectField(
+        _l("Repeats"),
+        choices=[
+            SelectChoice("NONE", _l("Does not repeat")),
+            SelectChoice("DAILY", _l("Daily")),
+            SelectChoice("WEEKLY", _l("Weekly")),
+            SelectChoice("MONTHLY", _l("Monthly")),
+            SelectChoice("YEARLY", _l("Yearly")),
+        ],
+        default="MONTHLY",
+    )
+    interval = IntegerField(
+        _l("Every"),
+        default=1,
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=99, message=_l("The interval must be between 1 and 99.")),
+        ],
+    )
+    weekdays = MultiCheckboxField(_l("On"), choices=WEEKDAY_CHOICES)
+    monthly_mode = RadioField(
+        _l("Monthly on"),
+        choices=[
+            SelectChoice("ordinal", _l("a weekday of the month (e.g. 3rd Wednesday)")),
+            SelectChoice("day", _l("a day of the month (e.g. the 15th)")),
+        ],
+        default="ordinal",
+    )
+    month_day = IntegerField(
+        _l("Day of the month"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=31, message=_l("Choose a day from 1 to 31.")),
+        ],
+    )
+    ordinal = SelectField(
+        _l("Which"),
+        choices=[
+            SelectChoice("1", _l("1st")),
+            SelectChoice("2", _l("2nd")),
+            SelectChoice("3", _l("3rd")),
+            SelectChoice("4", _l("4th")),
+            SelectChoice("-1", _l("last")),
+        ],
+        default="3",
+    )
+    ordinal_weekday = SelectField(_l("Weekday"), choices=WEEKDAY_CHOICES, default="WE")
+    end = RadioField(
+        _l("Ends"),
+        choices=[
+            SelectChoice("never", _l("Never")),
+            SelectChoice("count", _l("After a number of times")),
+            SelectChoice("until", _l("On a date")),
+        ],
+        default="never",
+    )
+    count = IntegerField(
+        _l("Number of times"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=1000, message=_l("Choose between 1 and 1000 times.")),
+        ],
+    )
+    until = DateField(_l("Last date"), validators=[Optional()])
+    rrule_text = StringField(_l("RRULE"), validators=[Optional(), Length(max=500)])
+    holiday_policy = RadioField(
+        _l("On a public holiday"),
+        choices=[
+            SelectChoice("keep", _l("Keep the date")),
+            SelectChoice("skip", _l("Skip that date")),
+            SelectChoice("next_business_day", _l("Move to the next business day")),
+        ],
+        default="skip",
+    )
+    extra_holidays = TextAreaField(
+        _l("Extra closed dates (one per line: YYYY-MM-DD name)"), validators=[Optional()]
+    )
+    is_public = BooleanField(_l("Listed publicly"), default=True)
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            SelectChoice("published", _l("Published")),
+            SelectChoice("draft", _l("Draft")),
+        ],
+        default="published",
+    )
+
+    def validate_count(self, field: IntegerField) -> None:
+        if self.recurrence_mode.data == "form" and self.end.data == "count" and not field.data:
+            raise ValidationError(_l("Say after how many times the series ends."))
+
+    def validate_until(self, field: DateField) -> None:
+        if self.recurrence_mode.data != "form" or self.end.data != "until":
+            return
+        if not field.data:
+            raise ValidationError(_l("Choose the last date."))
+        if self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError(_l("The last date is before the first date."))
+
+    def validate_rrule_text(self, field: StringField) -> None:
+        if self.recurrence_mode.data == "rrule" and not (field.data or "").strip():
+            raise ValidationError(_l("Paste an RRULE, or choose the pattern instead."))
+
+    def validate_weekdays(self, field: MultiCheckboxField) -> None:
+        if self.recurrence_mode.data == "form" and self.freq.data == "WEEKLY" and not field.data:
+            raise ValidationError(_l("Choose at least one weekday."))
+
+
+class SeriesEditForm(SeriesForm):
+    scope = RadioField(
+        _l("Apply the change to"),
+        choices=[
+            SelectChoice("all", _l("All occurrences from now on")),
+            SelectChoice("following", _l("This and all following occurrences")),
+        ],
+        default="all",
+    )
+    from_occurrence = SelectField(_l("From the occurrence on"), choices=[], validate_choice=False)
+    keep_conflicts = BooleanField(
+        _l("Keep occurrences with bookings or accepted invitations as one-off occurrences")
+    )
+
+
+class MoveForm(FlaskForm):
+    start_date = DateField(_l("New date"), validators=[DataRequired()])
+    start_time = TimeField(_l("New start time"), validators=[DataRequired()])
+    end_time = TimeField(_l("New end time"), validators=[DataRequired()])
+
+
+class VenueForm(FlaskForm):
+    venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    venue_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    online_url = StringField(_l("Online link"), validators=[Optional(), Length(max=500), _http_url])
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason (shown to everyone)"), validators=[DataRequired(), Length(max=1000)]
+    )
+
+
+class RestoreForm(FlaskForm):
+    pass
+
+
+def values_from_form(form: SeriesForm) -> SeriesValues:
+    """The service's input from a validated series form (the RRULE built or pasted)."""
+    if form.recurrence_mode.data == "rrule":
+        rule = (form.rrule_text.data or "").strip() or None
+    elif form.freq.data == "NONE":
+        rule = None
+    else:
+        spec = RuleSpec(
+            freq=form.freq.data,
+            interval=form.interval.data or 1,
+            weekdays=tuple(form.weekdays.data or ()),
+            monthly_mode=form.monthly_mode.data,
+            month_day=form.month_day.data,
+            ordinal=int(form.ordinal.data),
+            ordinal_weekday=form.ordinal_weekday.data,
+            end=form.end.data,
+            count=form.count.data,
+            until=form.until.data,
+        )
+        rule = build_rrule(spec, start_date=form.start_date.data)
+    return SeriesValues(
+        title_ko=form.title_ko.data.strip(),
+        title_en=form.title_en.data.strip(),
+        description_ko=form.description_ko.data or "",
+        description_en=form.description_en.data or "",
+        venue_name=form.venue_name.data or None,
+        venue_address=form.venue_address.data or None,
+        online_url=form.online_url.data or None,
+        timezone=form.timezone.data.strip(),
+        start_date=form.start_date.data,
+        start_time=form.start_time.data,
+        duration_minutes=form.duration_minutes.data,
+        rrule=rule,
+        holiday_policy=HolidayPolicy(form.holiday_policy.data),
+        extra_holidays=parse_extra_holidays(form.extra_holidays.data or ""),
+        is_public=bool(form.is_public.data),
+        status=SeriesStatus(form.status.data),
+    )
+
+
+def form_data_from_values(values: SeriesValues) -> dict:
+    """Initial form data for editing a series."""
+    data = {
+        "title_ko": values.title_ko,
+        "title_en": values.title_en,
+        "description_ko": values.description_ko,
+        "description_en": values.description_en,
+        "venue_name": values.venue_name,
+        "venue_address": values.venue_address,
+        "online_url": values.online_url,
+        "timezone": values.timezone,
+        "start_date": values.start_date,
+        "start_time": values.start_time,
+        "duration_minutes": values.duration_minutes,
+        "holiday_policy": values.holiday_policy.value,
+        "extra_holidays": "\n".join(
+            f"{day} {name}".strip() for day, name in sorted(values.extra_holidays.items())
+        ),
+        "is_public": values.is_public,
+        "status": values.status.value if values.status != SeriesStatus.archived else "draft",
+        "recurrence_mode": "form",
+        "freq": "NONE",
+    }
+    if values.rrule:
+        spec = spec_from_rrule(values.rrule)
+        if spec is None:
+            data.update(recurrence_mode="rrule", rrule_text=values.rrule)
+        else:
+            data.update(
+                freq=spec.freq,
+                interval=spec.interval,
+                weekdays=list(spec.weekdays),
+                monthly_mode=spec.monthly_mode,
+                month_day=spec.month_day,
+                ordinal=str(spec.ordinal or 3),
+                ordinal_weekday=spec.ordinal_weekday or "WE",
+                end=spec.end,
+                count=spec.count,
+                until=spec.until,
+            )
+    return data

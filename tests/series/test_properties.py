@@ -1,0 +1,176 @@
+"""Property tests: whatever the rule, zone and start, the stored occurrences are exactly
+dateutil's expansion in wall-clock time, minus the skipped dates, plus the overrides."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from dateutil.rrule import rrulestr
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from eventhub.centers.models import Center
+from eventhub.series import services
+from eventhub.series.models import Occurrence, OccurrenceStatus, SkippedOccurrence
+from eventhub.series.recurrence import (
+    Holidays,
+    RuleError,
+    RuleSpec,
+    apply_holiday_policy,
+    build_rrule,
+    first_start,
+)
+from tests.conftest import clean_database
+from tests.series.conftest import series_values
+
+ZONES = ["Asia/Seoul", "Europe/Berlin", "America/New_York"]
+WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+@st.composite
+def rule_specs(draw) -> RuleSpec:
+    freq = draw(st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]))
+    interval = draw(st.integers(2, 9) if freq == "DAILY" else st.integers(1, 3))
+    end = draw(st.sampled_from(["never", "count", "until"]))
+    count = draw(st.integers(1, 40)) if end == "count" else None
+    until = draw(st.dates(date(2026, 6, 1), date(2028, 6, 1))) if end == "until" else None
+    if freq == "WEEKLY":
+        days = draw(st.lists(st.sampled_from(WEEKDAYS), min_size=1, max_size=3, unique=True))
+        return RuleSpec(freq, interval, weekdays=tuple(days), end=end, count=count, until=until)
+    if freq == "MONTHLY":
+        if draw(st.booleans()):
+            return RuleSpec(
+                freq,
+                interval,
+                monthly_mode="ordinal",
+                ordinal=draw(st.sampled_from([1, 2, 3, 4, -1])),
+                ordinal_weekday=draw(st.sampled_from(WEEKDAYS)),
+                end=end,
+                count=count,
+                until=until,
+            )
+        return RuleSpec(
+            freq, interval, monthly_mode="day", month_day=draw(st.integers(1, 31)),
+            end=end, count=count, until=until,
+        )  # fmt: skip
+    return RuleSpec(freq, interval, end=end, count=count, until=until)
+
+
+def _expected(rule, *, dtstart, tz, policy, until_utc):
+    """The oracle: dateutil's expansion in wall-clock time, the holiday policy, then UTC."""
+    until_local = until_utc.astimezone(tz).replace(tzinfo=None)
+    starts = list(
+        rrulestr(rule, dtstart=dtstart).between(dtstart, until_local + timedelta(days=14), inc=True)
+    )
+    planned = apply_holiday_policy(starts, policy=policy, holidays=Holidays())
+    occurrences, skipped = {}, set()
+    for p in planned:
+        if p.original > until_local:
+            continue
+        original = p.original.replace(tzinfo=tz).astimezone(UTC)
+        if p.is_skipped:
+            skipped.add(original)
+        else:
+            occurrences[original] = p.start.replace(tzinfo=tz).astimezone(UTC)
+    return occurrences, skipped
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    spec=rule_specs(),
+    zone=st.sampled_from(ZONES),
+    start_day=st.dates(date(2026, 1, 1), date(2027, 12, 31)),
+    start_hour=st.integers(0, 23),
+    start_minute=st.sampled_from([0, 30]),
+    policy=st.sampled_from(["keep", "skip", "next_business_day"]),
+    first_horizon=st.integers(20, 300),
+    extension=st.integers(0, 400),
+    overrides=st.tuples(st.integers(0, 50), st.integers(0, 50)),
+)
+def test_stored_occurrences_equal_the_expansion_minus_skipped_plus_overrides(
+    app, db, create_center, spec, zone, start_day, start_hour, start_minute, policy,
+    first_horizon, extension, overrides,
+):  # fmt: skip
+    tz = ZoneInfo(zone)
+    now = datetime.combine(start_day, time(0), tzinfo=UTC) - timedelta(days=2)
+    rule = build_rrule(spec, start_date=start_day)
+    start_time = time(start_hour, start_minute)
+    with app.app_context():
+        clean_database(db.engine)
+        center = db.session.get(Center, create_center("daegu"))
+        try:
+            series = services.create_series(
+                center,
+                values=series_values(
+                    rrule=rule,
+                    start_date=start_day,
+                    start_time=start_time,
+                    duration_minutes=60,
+                    timezone=zone,
+                    holiday_policy=policy,
+                ),
+                actor_id=None,
+                now=now,
+                horizon_days=first_horizon,
+            )
+        except RuleError:
+            db.session.rollback()
+            assume(False)
+        db.session.commit()
+
+        # Overrides made between the two materializations: one cancelled, one moved 30 minutes.
+        stored = sorted(series.occurrences, key=lambda o: o.original_start_at)
+        cancelled = moved = None
+        if stored:
+            cancelled = stored[overrides[0] % len(stored)]
+            services.cancel_occurrence(cancelled, reason="test", actor_id=None, now=now)
+            candidate = stored[overrides[1] % len(stored)]
+            if candidate is not cancelled:
+                moved = candidate
+                services.move_occurrence(
+                    moved,
+                    start_at=moved.start_at + timedelta(minutes=30),
+                    end_at=moved.end_at + timedelta(minutes=30),
+                    actor_id=None,
+                    now=now,
+                )
+        db.session.commit()
+        services.materialize_occurrences(
+            series, until=now + timedelta(days=first_horizon + extension)
+        )
+        db.session.commit()
+
+        dtstart = first_start(rule, start=datetime.combine(start_day, start_time))
+        expected, expected_skipped = _expected(
+            series.rrule,
+            dtstart=dtstart,
+            tz=tz,
+            policy=policy,
+            until_utc=now + timedelta(days=first_horizon + extension),
+        )
+        if moved is not None:
+            expected[moved.original_start_at] += timedelta(minutes=30)
+        rows = db.session.scalars(sa.select(Occurrence).where(Occurrence.series_id == series.id))
+        actual = {o.original_start_at: o.start_at for o in rows}
+        statuses = {
+            o.original_start_at: o.status
+            for o in db.session.scalars(
+                sa.select(Occurrence).where(Occurrence.series_id == series.id)
+            )
+        }
+        skipped = set(db.session.scalars(sa.select(SkippedOccurrence.original_start_at)))
+        assert actual == expected
+        assert skipped == expected_skipped
+        if cancelled is not None:
+            assert statuses[cancelled.original_start_at] == OccurrenceStatus.cancelled
+            assert [s for s in statuses.values() if s == OccurrenceStatus.cancelled] == [
+                OccurrenceStatus.cancelled
+            ]
+        db.session.rollback()
+        clean_database(db.engine)

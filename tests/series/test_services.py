@@ -1,0 +1,556 @@
+"""Series services: materializing, one-off changes, and edits that never lose a booking."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from eventhub.accounts.models import InvestorProfile, StartupProfile
+from eventhub.bookings.models import Booking, BookingStatus, PitchSlot
+from eventhub.core.audit import AuditLog
+from eventhub.core.errors import DomainError
+from eventhub.invitations.models import Invitation, RsvpStatus
+from eventhub.series import services
+from eventhub.series.models import (
+    ChangeKind,
+    EventSeries,
+    Occurrence,
+    OccurrenceChange,
+    OccurrenceStatus,
+    SkippedOccurrence,
+)
+from eventhub.series.recurrence import RuleError
+from tests.series.conftest import series_values
+
+SEOUL = "Asia/Seoul"
+
+
+def _local_starts(db, series_id: int) -> list[str]:
+    rows = db.session.scalars(
+        sa.select(Occurrence).where(Occurrence.series_id == series_id).order_by(Occurrence.start_at)
+    )
+    return [o.starts_at_local.strftime("%Y-%m-%d %H:%M") for o in rows]
+
+
+def _occurrence(db, series_id: int, local_day: str) -> Occurrence:
+    for occ in db.session.scalars(sa.select(Occurrence).where(Occurrence.series_id == series_id)):
+        if occ.starts_at_local.date().isoformat() == local_day:
+            return occ
+    raise AssertionError(f"no occurrence on {local_day}")
+
+
+def _book(db, occ: Occurrence, company: str = "Carbonix") -> int:
+    startup = StartupProfile(company_name=company)
+    slot = PitchSlot(
+        occurrence=occ,
+        position=1,
+        start_at=occ.start_at,
+        end_at=occ.start_at + timedelta(minutes=15),
+    )
+    booking = Booking(occurrence=occ, slot=slot, startup=startup, status=BookingStatus.confirmed)
+    db.session.add_all([startup, slot, booking])
+    db.session.flush()
+    return booking.id
+
+
+def _accept(db, occ: Occurrence, email: str = "vc@hanbit.example") -> None:
+    investor = InvestorProfile(email=email, firm="Hanbit", person_name="김")
+    db.session.add_all(
+        [investor, Invitation(occurrence=occ, investor=investor, status=RsvpStatus.accepted)]
+    )
+    db.session.flush()
+
+
+# --- Creating and materializing ------------------------------------------------------------
+
+
+def test_create_series_stores_dates_up_to_the_horizon(app, db, create_series, clock):
+    series_id = create_series(horizon_days=120)
+    with app.app_context():
+        assert _local_starts(db, series_id) == [
+            "2026-12-16 14:00", "2027-01-20 14:00", "2027-02-17 14:00", "2027-03-17 14:00",
+        ]  # fmt: skip
+        series = db.session.get(EventSeries, series_id)
+        assert series.materialized_until_at == clock + timedelta(days=120)
+        assert db.session.scalar(sa.select(AuditLog.action)) == "series.created"
+
+
+def test_create_series_moves_the_first_date_onto_the_rule(app, db, create_series):
+    series_id = create_series(start_date=date(2026, 12, 1), horizon_days=40)
+    with app.app_context():
+        assert db.session.get(EventSeries, series_id).start_date == date(2026, 12, 16)
+        assert _local_starts(db, series_id) == ["2026-12-16 14:00"]
+
+
+def test_create_series_one_off_without_a_rule(app, db, create_series):
+    series_id = create_series(rrule=None, start_date=date(2027, 1, 7), horizon_days=548)
+    with app.app_context():
+        assert _local_starts(db, series_id) == ["2027-01-07 14:00"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"timezone": "Mars/Olympus"},
+            "Unknown time zone “Mars/Olympus”. Use an IANA name such as Asia/Seoul.",
+        ),
+        ({"duration_minutes": 0}, "The duration must be more than zero and at most 24 hours."),
+        ({"duration_minutes": 1441}, "The duration must be more than zero and at most 24 hours."),
+        (
+            {"rrule": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"},
+            "This rule gives no date at all in the next ten years. Check its parts.",
+        ),
+        (
+            {"rrule": "FREQ=DAILY"},
+            "This rule gives 532 dates up to 2028-05-31, the end of the planning horizon; at most 500 are allowed. Check the frequency and the interval.",
+        ),
+        (
+            {"rrule": "FREQ=MONTHLY;UNTIL=20261201"},
+            "This rule gives no date at all in the next ten years. Check its parts.",
+        ),
+        ({"rrule": "FREQ=MONTHLY;COUNT=0"}, "COUNT must be at least 1."),
+    ],
+)
+def test_create_series_refuses_bad_input_and_writes_nothing(
+    app, db, center_id, clock, overrides, message
+):
+    from eventhub.centers.models import Center
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        center = db.session.get(Center, center_id)
+        with pytest.raises(DomainError) as caught:
+            services.create_series(
+                center,
+                values=series_values(**overrides),
+                actor_id=None,
+                now=clock,
+                horizon_days=548,
+            )
+        assert str(caught.value.message) == message
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(EventSeries)) == 0
+
+
+def test_extending_the_horizon_adds_only_new_dates(app, db, create_series, clock):
+    series_id = create_series(horizon_days=60)
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        first_ids = [o.id for o in series.occurrences]
+        added = services.extend_horizons(now=clock, horizon_days=130)
+        db.session.commit()
+        assert added == 2
+        assert [o.id for o in series.occurrences][:2] == first_ids
+        assert _local_starts(db, series_id) == [
+            "2026-12-16 14:00", "2027-01-20 14:00", "2027-02-17 14:00", "2027-03-17 14:00",
+        ]  # fmt: skip
+        assert services.extend_horizons(now=clock, horizon_days=130) == 0
+
+
+def test_skipped_holidays_are_stored_as_skipped_dates(app, db, create_series):
+    # Last Friday monthly from August 2026: September 25th is Chuseok.
+    series_id = create_series(
+        rrule="FREQ=MONTHLY;BYDAY=-1FR",
+        start_date=date(2026, 8, 28),
+        holiday_policy="skip",
+        now=datetime(2026, 8, 1, tzinfo=UTC),
+        horizon_days=95,
+    )
+    with app.app_context():
+        assert _local_starts(db, series_id) == ["2026-08-28 14:00", "2026-10-30 14:00"]
+        skipped = db.session.execute(
+            sa.select(SkippedOccurrence.original_start_at, SkippedOccurrence.holiday_name)
+        ).all()
+        assert skipped == [(datetime(2026, 9, 25, 5, 0, tzinfo=UTC), "추석")]
+
+
+# --- One occurrence ------------------------------------------------------------------------
+
+
+def test_move_occurrence_bumps_sequence_records_and_moves_slots(app, db, create_series, clock):
+    series_id = create_series(horizon_days=120)
+    with app.app_context():
+        occ = _occurrence(db, series_id, "2027-01-20")
+        _book(db, occ)
+        new_start = occ.start_at + timedelta(days=1, hours=1)
+        services.move_occurrence(
+            occ, start_at=new_start, end_at=new_start + timedelta(hours=3), actor_id=None, now=clock
+        )
+        db.session.commit()
+        assert (occ.sequence, occ.is_overridden) == (1, True)
+        assert occ.original_start_at == datetime(2027, 1, 20, 5, 0, tzinfo=UTC)
+        assert occ.starts_at_local.isoformat() == "2027-01-21T15:00:00+09:00"
+        slot = db.session.scalar(sa.select(PitchSlot))
+        assert slot.start_at == new_start
+        change = db.session.scalar(sa.select(OccurrenceChange))
+        assert (change.kind, change.before["start_at"], change.notified_at) == (
+            ChangeKind.moved,
+            "2027-01-20T05:00:00+00:00",
+            None,
+        )
+        assert db.session.scalars(sa.select(AuditLog.action).order_by(AuditLog.id)).all() == [
+            "series.created",
+            "occurrence.moved",
+        ]
+
+
+def test_move_onto_another_occurrence_of_the_series_is_refused(app, db, create_series, clock):
+    series_id = create_series(horizon_days=120)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        occ = _occurrence(db, series_id, "2027-01-20")
+        other = _occurrence(db, series_id, "2027-02-17")
+        with pytest.raises(services.OccurrenceClash):
+            services.move_occurrence(
+                occ,
+                start_at=other.start_at + timedelta(hours=1),
+                end_at=other.end_at + timedelta(hours=1),
+                actor_id=None,
+                now=clock,
+            )
+        db.session.rollback()
+        assert occ.sequence == 0
+
+
+def test_changing_a_past_occurrence_is_refused(app, db, create_series):
+    series_id = create_series(horizon_days=120)
+    later = datetime(2027, 1, 25, tzinfo=UTC)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        occ = _occurrence(db, series_id, "2027-01-20")
+        with pytest.raises(services.OccurrenceInPast):
+            services.cancel_occurrence(occ, reason="x", actor_id=None, now=later)
+        with pytest.raises(services.OccurrenceInPast):
+            services.change_venue(
+                occ,
+                venue_name="Elsewhere",
+                venue_address=None,
+                online_url=None,
+                actor_id=None,
+                now=later,
+            )
+
+
+def test_cancel_and_restore_keep_a_reason_and_count_versions(app, db, create_series, clock):
+    series_id = create_series(horizon_days=120)
+    with app.app_context():
+        occ = _occurrence(db, series_id, "2027-02-17")
+        services.cancel_occurrence(occ, reason="연사 사정", actor_id=None, now=clock)
+        assert (occ.status, occ.cancel_reason, occ.sequence) == (
+            OccurrenceStatus.cancelled,
+            "연사 사정",
+            1,
+        )
+        services.restore_occurrence(occ, actor_id=None, now=clock)
+        db.session.commit()
+        assert (occ.status, occ.cancel_reason, occ.sequence) == (
+            OccurrenceStatus.scheduled,
+            None,
+            2,
+        )
+        kinds = [c.kind for c in occ.changes]
+        assert kinds == [ChangeKind.cancelled, ChangeKind.restored]
+
+
+def test_overrides_survive_extending_the_horizon(app, db, create_series, clock):
+    series_id = create_series(horizon_days=60)
+    with app.app_context():
+        occ = _occurrence(db, series_id, "2027-01-20")
+        services.cancel_occurrence(occ, reason="폭설", actor_id=None, now=clock)
+        services.change_venue(
+            _occurrence(db, series_id, "2026-12-16"),
+            venue_name="온라인",
+            venue_address=None,
+            online_url="https://meet.example/svpd",
+            actor_id=None,
+            now=clock,
+        )
+        db.session.commit()
+        services.extend_horizons(now=clock, horizon_days=200)
+        db.session.commit()
+        assert _occurrence(db, series_id, "2027-01-20").cancel_reason == "폭설"
+        assert _occurrence(db, series_id, "2026-12-16").venue_name == "온라인"
+        assert len(_local_starts(db, series_id)) == 7
+
+
+# --- Editing the series --------------------------------------------------------------------
+
+
+def test_edit_all_changing_the_time_moves_every_future_occurrence(app, db, create_series, clock):
+    series_id = create_series(horizon_days=100)
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        booking_id = _book(db, _occurrence(db, series_id, "2027-01-20"))
+        db.session.commit()
+        services.apply_series_edit(
+            series,
+            values=series_values(start_time=time(10, 0)),
+            scope="all",
+            from_occurrence=None,
+            keep_conflicts=False,
+            actor_id=None,
+            now=clock,
+            horizon_days=100,
+        )
+        db.session.commit()
+        assert _local_starts(db, series_id) == [
+            "2026-12-16 10:00",
+            "2027-01-20 10:00",
+            "2027-02-17 10:00",
+        ]
+        booking = db.session.get(Booking, booking_id)
+        assert booking.occurrence.starts_at_local.strftime("%H:%M") == "10:00"
+        assert booking.slot.start_at == booking.occurrence.start_at
+        assert [c.kind for c in booking.occurrence.changes] == [ChangeKind.rescheduled]
+        assert booking.occurrence.sequence == 1
+
+
+def test_edit_all_removing_a_booked_date_is_refused_with_the_list(app, db, create_series, clock):
+    series_id = create_series(horizon_days=100)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        series = db.session.get(EventSeries, series_id)
+        _book(db, _occurrence(db, series_id, "2027-01-20"))
+        _accept(db, _occurrence(db, series_id, "2027-02-17"))
+        db.session.commit()
+        with pytest.raises(services.EditConflict) as caught:
+            services.apply_series_edit(
+                series,
+                values=series_values(
+                    rrule="FREQ=MONTHLY;BYDAY=+2TH", start_date=date(2026, 12, 10)
+                ),
+                scope="all",
+                from_occurrence=None,
+                keep_conflicts=False,
+                actor_id=None,
+                now=clock,
+                horizon_days=100,
+            )
+        listed = [
+            (i.occurrence.starts_at_local.date().isoformat(), i.bookings, i.accepted)
+            for i in caught.value.conflicts
+        ]
+        assert listed == [("2027-01-20", 1, 0), ("2027-02-17", 0, 1)]
+        db.session.rollback()
+        assert _local_starts(db, series_id) == [
+            "2026-12-16 14:00",
+            "2027-01-20 14:00",
+            "2027-02-17 14:00",
+        ]
+        assert db.session.get(EventSeries, series_id).rrule == "FREQ=MONTHLY;BYDAY=+3WE"
+
+
+def test_edit_all_keeps_booked_dates_as_one_offs_when_asked(app, db, create_series, clock):
+    series_id = create_series(horizon_days=100)
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        booking_id = _book(db, _occurrence(db, series_id, "2027-01-20"))
+        db.session.commit()
+        services.apply_series_edit(
+            series,
+            values=series_values(rrule="FREQ=MONTHLY;BYDAY=+2TH", start_date=date(2026, 12, 10)),
+            scope="all",
+            from_occurrence=None,
+            keep_conflicts=True,
+            actor_id=None,
+            now=clock,
+            horizon_days=100,
+        )
+        db.session.commit()
+        assert _local_starts(db, series_id) == [
+            "2026-12-10 14:00", "2027-01-14 14:00", "2027-01-20 14:00", "2027-02-11 14:00",
+        ]  # fmt: skip
+        kept = db.session.get(Booking, booking_id).occurrence
+        assert (kept.is_detached, kept.status, kept.starts_at_local.date()) == (
+            True, OccurrenceStatus.scheduled, date(2027, 1, 20),
+        )  # fmt: skip
+
+
+def test_edit_following_splits_the_series_and_carries_bookings(app, db, create_series, clock):
+    series_id = create_series(horizon_days=130)
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        moved_booking = _book(db, _occurrence(db, series_id, "2027-02-17"))
+        early_booking = _book(db, _occurrence(db, series_id, "2026-12-16"), company="Glowlab")
+        db.session.commit()
+        pivot = _occurrence(db, series_id, "2027-01-20")
+        new = services.apply_series_edit(
+            series,
+            values=series_values(
+                start_date=date(2027, 1, 20), start_time=time(16, 0), duration_minutes=120
+            ),
+            scope="following",
+            from_occurrence=pivot,
+            keep_conflicts=False,
+            actor_id=None,
+            now=clock,
+            horizon_days=130,
+        )
+        db.session.commit()
+        assert series.rrule == "FREQ=MONTHLY;UNTIL=20270120T135959;BYDAY=+3WE"
+        assert (new.parent_series_id, new.slug) == (
+            series.id,
+            "samsung-venture-partners-day-20270120",
+        )
+        assert _local_starts(db, series_id) == ["2026-12-16 14:00"]
+        assert _local_starts(db, new.id) == [
+            "2027-01-20 16:00",
+            "2027-02-17 16:00",
+            "2027-03-17 16:00",
+        ]
+        carried = db.session.get(Booking, moved_booking).occurrence
+        assert (carried.series_id, carried.starts_at_local.strftime("%H:%M"), carried.end_at - carried.start_at) == (
+            new.id, "16:00", timedelta(hours=2),
+        )  # fmt: skip
+        assert db.session.get(Booking, early_booking).occurrence.series_id == series.id
+
+
+def test_edit_following_from_a_past_occurrence_is_refused(app, db, create_series):
+    series_id = create_series(horizon_days=100)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        series = db.session.get(EventSeries, series_id)
+        pivot = _occurrence(db, series_id, "2026-12-16")
+        with pytest.raises(services.OccurrenceInPast):
+            services.plan_series_edit(
+                series,
+                values=series_values(),
+                scope="following",
+                from_occurrence=pivot,
+                now=datetime(2026, 12, 20, tzinfo=UTC),
+                horizon_days=100,
+            )
+
+
+def test_edit_with_an_invalid_rule_changes_nothing(app, db, create_series, clock):
+    series_id = create_series(horizon_days=100)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        series = db.session.get(EventSeries, series_id)
+        with pytest.raises(RuleError):
+            services.apply_series_edit(
+                series,
+                values=series_values(rrule="FREQ=MINUTELY"),
+                scope="all",
+                from_occurrence=None,
+                keep_conflicts=True,
+                actor_id=None,
+                now=clock,
+                horizon_days=100,
+            )
+        db.session.rollback()
+        assert db.session.get(EventSeries, series_id).rrule == "FREQ=MONTHLY;BYDAY=+3WE"
+
+
+EDITS = [
+    ("all", {"start_time": time(9, 0)}),
+    ("all", {"rrule": "FREQ=MONTHLY;BYDAY=+2TH", "start_date": date(2026, 12, 10)}),
+    ("all", {"rrule": "FREQ=WEEKLY;BYDAY=WE", "start_date": date(2026, 12, 2)}),
+    ("all", {"rrule": "FREQ=MONTHLY;BYDAY=+3WE;COUNT=1"}),
+    ("all", {"rrule": None, "start_date": date(2027, 6, 1)}),
+    ("following", {"rrule": "FREQ=MONTHLY;BYDAY=-1FR", "start_date": date(2027, 1, 29)}),
+    (
+        "following",
+        {"start_time": time(18, 30), "duration_minutes": 60, "start_date": date(2027, 1, 20)},
+    ),
+    (
+        "following",
+        {
+            "rrule": "FREQ=MONTHLY;INTERVAL=2;BYDAY=+3WE",
+            "start_date": date(2027, 1, 20),
+            "timezone": "Europe/Berlin",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("scope", "changes"), EDITS)
+def test_no_booking_disappears_through_any_edit(app, db, create_series, clock, scope, changes):
+    """Every date has a booking; whatever the edit, every booking still has its occurrence and
+    that occurrence is still scheduled."""
+    series_id = create_series(horizon_days=130)
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        booking_ids = [
+            _book(db, occ, company=f"Startup {i}") for i, occ in enumerate(list(series.occurrences))
+        ]
+        db.session.commit()
+        pivot = _occurrence(db, series_id, "2027-01-20") if scope == "following" else None
+        services.apply_series_edit(
+            series,
+            values=series_values(**changes),
+            scope=scope,
+            from_occurrence=pivot,
+            keep_conflicts=True,
+            actor_id=None,
+            now=clock,
+            horizon_days=130,
+        )
+        db.session.commit()
+        db.session.expire_all()
+        bookings = [db.session.get(Booking, b) for b in booking_ids]
+        assert [b is not None for b in bookings] == [True] * len(booking_ids)
+        assert {b.occurrence.status for b in bookings} == {OccurrenceStatus.scheduled}
+        assert all(b.slot.occurrence_id == b.occurrence_id for b in bookings)
+
+
+def test_series_starting_in_a_dst_gap_in_berlin_lasts_its_full_duration(app, db, create_series):
+    # 2027-03-28 02:00 does not exist in Berlin; RFC 5545 reads it with the offset before the
+    # gap (+01:00): 01:00 UTC, shown as 03:00 CEST, and the hour-long event ends at 02:00 UTC.
+    series_id = create_series(
+        rrule="FREQ=WEEKLY;BYDAY=SU",
+        start_date=date(2027, 3, 21),
+        start_time=time(2, 0),
+        duration_minutes=60,
+        timezone="Europe/Berlin",
+        now=datetime(2027, 3, 1, tzinfo=UTC),
+        horizon_days=30,
+    )
+    with app.app_context():
+        rows = db.session.scalars(
+            sa.select(Occurrence)
+            .where(Occurrence.series_id == series_id)
+            .order_by(Occurrence.start_at)
+        ).all()
+        assert [(o.start_at, o.end_at) for o in rows] == [
+            (datetime(2027, 3, 21, 1, 0, tzinfo=UTC), datetime(2027, 3, 21, 2, 0, tzinfo=UTC)),
+            (datetime(2027, 3, 28, 1, 0, tzinfo=UTC), datetime(2027, 3, 28, 2, 0, tzinfo=UTC)),
+        ]
+        assert rows[1].starts_at_local.strftime("%H:%M %Z") == "03:00 CEST"
+
+
+def test_horizon_job_extends_every_series_up_to_the_configured_horizon(app, db, create_series):
+    from eventhub.core.scheduler import horizon_job
+
+    now = datetime.now(UTC)
+    start = (now + timedelta(days=2)).date()
+    series_id = create_series(
+        rrule="FREQ=MONTHLY;BYMONTHDAY=" + str(min(start.day, 28)),
+        start_date=start,
+        now=now,
+        horizon_days=40,
+    )
+    with app.app_context():
+        before = len(_local_starts(db, series_id))
+    horizon_job(app)
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        after = len(_local_starts(db, series_id))
+        assert series.materialized_until_at >= now + timedelta(
+            days=app.config["RECURRENCE_HORIZON_DAYS"]
+        )
+    # About 18 months of monthly dates instead of one or two.
+    assert (before <= 2, 17 <= after <= 19) == (True, True)
+
+
+def test_extend_horizon_command_reports_what_it_added(app, db, runner, create_series):
+    now = datetime.now(UTC)
+    start = (now + timedelta(days=2)).date()
+    create_series(
+        rrule="FREQ=MONTHLY;BYMONTHDAY=" + str(min(start.day, 28)),
+        start_date=start,
+        now=now,
+        horizon_days=40,
+    )
+    result = runner.invoke(args=["extend-horizon"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Added 1")
+    again = runner.invoke(args=["extend-horizon"])
+    assert again.output == "Added 0 occurrence(s).\n"
