@@ -256,7 +256,10 @@ def seed_demo(*, now: datetime, horizon_days: int) -> dict[str, int]:
             start_time=at,
             duration_minutes=minutes,
             rrule=rule,
-            holiday_policy=HolidayPolicy.keep,
+            # Korean public holidays move an investor day to the next business day (the last
+            # Friday of December 2026 is Christmas, the third Wednesday of September 2027
+            # Chuseok).
+            holiday_policy=HolidayPolicy.next_business_day,
             status=SeriesStatus.published,
             is_public=True,
             created_by_id=organizer_ids.get(center_slug) or organizer_ids["daegu"],

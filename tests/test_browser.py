@@ -82,3 +82,31 @@ def test_wrong_password_shows_the_error_next_to_the_field(live_server, page):
     page.get_by_label("비밀번호").fill("not-the-password-1")
     page.get_by_role("button", name="로그인").last.click()
     assert page.locator(".error").inner_text() == "이메일 주소 또는 비밀번호가 올바르지 않습니다."
+
+
+def test_organizer_previews_and_creates_a_series(live_server, page, tmp_path):
+    page.goto(live_server + "/login")
+    page.get_by_label("이메일").fill("organizer.daegu@eventhub.example")
+    page.get_by_label("비밀번호").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="로그인").last.click()
+    page.get_by_role("button", name="English").click()
+    page.goto(live_server + "/organize/centers/daegu/series/new")
+    page.get_by_label("Title (Korean)").fill("대구 핀테크 데이")
+    page.get_by_label("Title (English)").fill("Daegu Fintech Day")
+    page.get_by_label("First date").fill("2027-09-01")
+    page.get_by_label("Start time").fill("14:00")
+    page.get_by_label("Which", exact=True).select_option("3")
+    page.get_by_label("Weekday", exact=True).select_option("WE")
+    page.get_by_label("Move to the next business day").check()
+    page.get_by_role("button", name="Preview").click()
+
+    assert (
+        page.locator(".summary").first.inner_text() == "Every month on the 3rd Wednesday at 14:00"
+    )
+    moved = page.locator("table.preview tr.moved td").nth(1).inner_text()
+    assert moved == "Moved to 2027-09-17: Chuseok"
+    page.screenshot(path=str(tmp_path / "series-preview.png"), full_page=True)
+
+    page.get_by_role("button", name="Save").click()
+    assert page.locator(".flash").first.inner_text() == "The series has been created."
+    assert page.locator("h1").inner_text() == "Daegu Fintech Day"

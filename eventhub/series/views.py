@@ -43,6 +43,23 @@ CHANGE_LABELS = {
 }
 
 
+@bp.app_template_global()
+def holiday_label(series: EventSeries, instant: datetime, stored: str | None) -> str | None:
+    """The holiday of an occurrence's original date in the reader's language.
+
+    Names are stored in Korean when the dates are planned; public holidays are looked up
+    again in the reader's language, and an organizer's own closed dates keep their name.
+    """
+    if not stored:
+        return None
+    holidays = series_services.holidays_for(
+        country=series.center.country_code,
+        extra=series.extra_holidays,
+        locale=str(get_locale()),
+    )
+    return holidays.name(instant.astimezone(series.tz).date()) or stored
+
+
 def _visible(series: EventSeries) -> bool:
     if series.status == SeriesStatus.published and series.is_public:
         return True
