@@ -221,6 +221,7 @@ class ChangeKind(StrEnum):
     rescheduled = "rescheduled"  # moved by an edit of the series
     detached = "detached"  # the rule dropped it; kept as a one-off
     removed = "removed"  # the rule dropped it; cancelled
+    details_changed = "details_changed"  # the series' title, description or venue changed
 
 
 class OccurrenceChange(db.Model):

@@ -51,6 +51,13 @@ from eventhub.series.recurrence import (
 
 __all__ = ["to_utc"]
 
+# Series fields that calendars show for every occurrence: changing one is a new version of
+# each future occurrence.
+CALENDAR_DETAILS = (
+    "title_ko", "title_en", "description_ko", "description_en",
+    "venue_name", "venue_address", "online_url",
+)  # fmt: skip
+
 # Holiday shifts look this far past a batch, so that a date moved forward never lands on a
 # rule date of the next batch.
 LOOKAHEAD = timedelta(days=14)
@@ -656,6 +663,9 @@ def apply_series_edit(
     if plan.conflicts and not keep_conflicts:
         raise EditConflict(plan.conflicts)
     before = {"rrule": series.rrule, "start_date": series.start_date.isoformat()}
+    details_changed = any(
+        getattr(series, name) != getattr(plan.preview.values, name) for name in CALENDAR_DETAILS
+    )
 
     if scope == "following":
         target = _split_series(series, values=plan.preview.values, cut=plan.cut, actor_id=actor_id)
@@ -689,6 +699,11 @@ def apply_series_edit(
             bookings.shift_slots(occ.id, item.new_start - occ.start_at)
             occ.start_at, occ.end_at = item.new_start, item.new_end
             _record_change(occ, ChangeKind.rescheduled, snapshot, actor_id=actor_id, now=now)
+        elif details_changed:
+            # What calendars show changed (title, description, venue): a new version.
+            _record_change(
+                occ, ChangeKind.details_changed, _snapshot(occ), actor_id=actor_id, now=now
+            )
     db.session.flush()
     _store_planned(target, plan.new_dates)
     target.materialized_until_at = max(

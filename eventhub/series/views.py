@@ -40,6 +40,7 @@ CHANGE_LABELS = {
     "rescheduled": _l("Rescheduled by a series edit"),
     "detached": _l("Kept as a one-off occurrence"),
     "removed": _l("Removed from the series"),
+    "details_changed": _l("Title, description or venue changed"),
 }
 
 

@@ -33,7 +33,7 @@ def upgrade():
     op.create_table('occurrence_change',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('occurrence_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('moved', 'venue_changed', 'cancelled', 'restored', 'rescheduled', 'detached', 'removed', name='change_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('kind', sa.Enum('moved', 'venue_changed', 'cancelled', 'restored', 'rescheduled', 'detached', 'removed', 'details_changed', name='change_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('before', sa.JSON(), nullable=False),
     sa.Column('after', sa.JSON(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),

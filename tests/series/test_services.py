@@ -554,3 +554,27 @@ def test_extend_horizon_command_reports_what_it_added(app, db, runner, create_se
     assert result.output.startswith("Added 1")
     again = runner.invoke(args=["extend-horizon"])
     assert again.output == "Added 0 occurrence(s).\n"
+
+
+def test_edit_all_changing_the_venue_is_a_new_version_of_every_future_occurrence(
+    app, db, create_series, clock
+):
+    series_id = create_series(horizon_days=100)
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        services.apply_series_edit(
+            series,
+            values=series_values(venue_name="대구 엑스코"),
+            scope="all",
+            from_occurrence=None,
+            keep_conflicts=False,
+            actor_id=None,
+            now=clock,
+            horizon_days=100,
+        )
+        db.session.commit()
+        rows = db.session.scalars(sa.select(Occurrence).order_by(Occurrence.start_at)).all()
+        assert [(o.sequence, [c.kind for c in o.changes]) for o in rows] == [
+            (1, [ChangeKind.details_changed])
+        ] * 3
+        assert series.venue_name == "대구 엑스코"
