@@ -115,7 +115,7 @@ def _configure_mail(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext
 
-    from eventhub import accounts, centers, series
+    from eventhub import accounts, bookings, centers, series
     from eventhub.cli import register_commands
     from eventhub.core.i18n import select_locale, select_timezone
     from eventhub.core.templating import register_template_helpers
@@ -147,6 +147,7 @@ def _init_extensions(app: Flask) -> None:
     app.register_blueprint(centers.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(series.bp)
+    app.register_blueprint(bookings.bp)
     register_request_hooks(app)
     register_error_handlers(app)
     register_commands(app)

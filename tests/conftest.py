@@ -79,7 +79,16 @@ def make_test_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
     from eventhub import create_app
 
     os.environ["EVENTHUB_INSTANCE_PATH"] = str(instance)
-    return create_app({"ENV_NAME": "testing", "DATABASE_URL": database_url, **overrides})
+    # Room for the concurrency tests' 50 threads, each with a connection of its own.
+    engine = {"pool_pre_ping": True, "pool_size": 60, "max_overflow": 10, "pool_timeout": 60}
+    return create_app(
+        {
+            "ENV_NAME": "testing",
+            "DATABASE_URL": database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine,
+            **overrides,
+        }
+    )
 
 
 def wipe_schema(engine: sa.Engine) -> None:

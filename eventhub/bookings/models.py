@@ -20,19 +20,32 @@ if TYPE_CHECKING:
 
 class BookingStatus(StrEnum):
     applied = "applied"  # applied, waiting for screening
+    approved = "approved"  # screened and accepted, waiting for a slot
     confirmed = "confirmed"  # holds its slot
     offered = "offered"  # a freed slot is held for it until the offer expires
     waitlisted = "waitlisted"
     cancelled = "cancelled"
     rejected = "rejected"
+    expired = "expired"  # an offer that was not taken in time
+    carried_over = "carried_over"  # moved on to the next occurrence of the series
     attended = "attended"
     no_show = "no_show"
+
+
+class BookingMode(StrEnum):
+    first_come = "first_come"  # a booking is confirmed at once
+    application = "application"  # the startup applies; an organizer screens
+
+
+class WaitlistMode(StrEnum):
+    auto_confirm = "auto_confirm"  # a freed slot goes straight to the first in line
+    offer = "offer"  # the first in line is offered the slot for a limited time
 
 
 # A booking in one of these holds its slot; at most one per slot.
 SLOT_HOLDING = ("confirmed", "offered", "attended", "no_show")
 # A booking in one of these is the startup's live claim on the occurrence; at most one each.
-ACTIVE = ("applied", "confirmed", "offered", "waitlisted", "attended", "no_show")
+ACTIVE = ("applied", "approved", "confirmed", "offered", "waitlisted", "attended", "no_show")
 
 
 def _in_list(column: str, values: tuple[str, ...]) -> sa.TextClause:
@@ -102,6 +115,19 @@ class Booking(db.Model):
     status: Mapped[BookingStatus] = mapped_column(enum_column(BookingStatus, "booking_status"))
     # The intake answers as they were when the booking was made.
     intake_snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # Waitlist order: lower priority first (carried-over entries get 0), then queued_at, id.
+    queue_priority: Mapped[int] = mapped_column(default=100, server_default=sa.text("100"))
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Application mode: the slots the startup would like, in order.
+    preferred_slot_ids: Mapped[list[int] | None] = mapped_column(sa.JSON)
+    screened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    screened_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    carried_from_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("booking.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

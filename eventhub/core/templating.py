@@ -31,9 +31,26 @@ def register_template_helpers(app: Flask) -> None:
         """Markdown as HTML; raw HTML is escaped and javascript: links are refused."""
         return Markup(markdown.render(text or ""))  # noqa: S704 - markdown-it escapes HTML
 
+    @app.template_filter("hm")
+    def hour_minute(instant: datetime, tz: ZoneInfo | str) -> str:
+        """Wall-clock hours and minutes in `tz`, for times inside one event's day."""
+        zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+        return instant.astimezone(zone).strftime("%H:%M")
+
     @app.template_filter("industry")
     def industry(code: str) -> str:
         return industry_label(code)
+
+    @app.template_filter("iso_local")
+    def iso_local(value: str, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """An ISO instant stored in a message's data, shown as local time in `tz`."""
+        if not value:
+            return ""
+        return format_local(datetime.fromisoformat(value), ZoneInfo(tz), fmt)
+
+    @app.template_global()
+    def in_korean() -> bool:
+        return str(get_locale()) == "ko"
 
     @app.template_global()
     def weekday_name(moment: datetime) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import get_locale
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventhub.bookings.models import BookingMode, WaitlistMode
 from eventhub.core.clock import utcnow
 from eventhub.core.db import UTCDateTime, enum_column
 from eventhub.extensions import db
@@ -80,6 +81,30 @@ class EventSeries(db.Model):
         enum_column(SeriesStatus, "series_status"), default=SeriesStatus.draft
     )
     is_public: Mapped[bool] = mapped_column(default=True)
+    # Slot layout every occurrence inherits.
+    session_offset_minutes: Mapped[int] = mapped_column(default=30, server_default=sa.text("30"))
+    slot_minutes: Mapped[int] = mapped_column(default=15, server_default=sa.text("15"))
+    gap_minutes: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    slot_count: Mapped[int] = mapped_column(default=8, server_default=sa.text("8"))
+    break_every: Mapped[int | None]  # a break after every N slots
+    break_minutes: Mapped[int] = mapped_column(default=10, server_default=sa.text("10"))
+    # Registration policy (an occurrence may override the instants).
+    booking_mode: Mapped[BookingMode] = mapped_column(
+        enum_column(BookingMode, "booking_mode"),
+        default=BookingMode.first_come,
+        server_default=BookingMode.first_come.value,
+    )
+    waitlist_mode: Mapped[WaitlistMode] = mapped_column(
+        enum_column(WaitlistMode, "waitlist_mode"),
+        default=WaitlistMode.offer,
+        server_default=WaitlistMode.offer.value,
+    )
+    offer_hold_hours: Mapped[int] = mapped_column(default=24, server_default=sa.text("24"))
+    registration_opens_days: Mapped[int] = mapped_column(default=30, server_default=sa.text("30"))
+    registration_closes_hours: Mapped[int] = mapped_column(default=48, server_default=sa.text("48"))
+    cancel_cutoff_hours: Mapped[int] = mapped_column(default=48, server_default=sa.text("48"))
+    # Industry codes allowed to book; NULL or empty means every industry.
+    eligible_industries: Mapped[list[str] | None] = mapped_column(sa.JSON)
     # Dates the organizer closes on top of the country's public holidays: {"2026-12-31": "종무식"}.
     extra_holidays: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
     # Set on the series that "this and all following" split off from an older one.
@@ -150,6 +175,10 @@ class Occurrence(db.Model):
     # The holiday this date falls on (policy "keep") or was moved away from ("next business day").
     holiday_name: Mapped[str | None] = mapped_column(sa.String(200))
     sequence: Mapped[int] = mapped_column(default=0)
+    # Registration overrides for this occurrence; NULL means "as the series says".
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_cutoff_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -176,6 +205,30 @@ class Occurrence(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == OccurrenceStatus.cancelled
+
+    @property
+    def opens_at(self) -> datetime:
+        """When startups may start to book or apply."""
+        return self.registration_opens_at or self.start_at - timedelta(
+            days=self.series.registration_opens_days
+        )
+
+    @property
+    def closes_at(self) -> datetime:
+        """When booking and applying end."""
+        return self.registration_closes_at or self.start_at - timedelta(
+            hours=self.series.registration_closes_hours
+        )
+
+    @property
+    def cutoff_at(self) -> datetime:
+        """The last moment a startup may cancel or switch its booking."""
+        return self.cancel_cutoff_at or self.start_at - timedelta(
+            hours=self.series.cancel_cutoff_hours
+        )
+
+    def registration_is_open(self, now: datetime) -> bool:
+        return self.status == OccurrenceStatus.scheduled and self.opens_at <= now < self.closes_at
 
     @property
     def original_start_local(self) -> datetime:

@@ -296,6 +296,7 @@ def _store_planned(series: EventSeries, planned: list[PlannedDate]) -> list[Occu
             holiday_name=item.holiday,
         )
         db.session.add(occurrence)
+        bookings.create_slots(occurrence)
         created.append(occurrence)
     return created
 

@@ -10,8 +10,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from eventhub.accounts.models import Role
+from eventhub.bookings import services as bookings
 from eventhub.centers import services as centers
 from eventhub.core.auth import can_organize, require_organizer_of, require_role
 from eventhub.core.clock import utcnow
@@ -122,11 +124,30 @@ def occurrence(occurrence_id: int):
     occ = _occurrence_or_404(occurrence_id)
     if not _visible(occ.series):
         abort(404)
+    organizer = can_organize(current_user, occ.series.center_id)
+    startup = bookings.startup_of(current_user) if current_user.is_authenticated else None
+    now = utcnow()
+    grid = bookings.slot_grid(occ.id)
+    my_booking = bookings.active_booking_of(occ.id, startup) if startup else None
+    open_now = occ.registration_is_open(now)
     return render_template(
         "series/occurrence.html",
         occurrence=occ,
         series=occ.series,
-        can_organize=can_organize(current_user, occ.series.center_id),
+        can_organize=organizer,
+        grid=grid,
+        show_names=organizer,
+        is_startup=startup is not None,
+        my_booking=my_booking,
+        registration_open=open_now,
+        free_count=sum(1 for v in grid if v.state == "free"),
+        can_book=bool(
+            startup
+            and open_now
+            and not my_booking
+            and occ.series.booking_mode.value == "first_come"
+        ),
+        action_form=FlaskForm(),
     )
 
 

@@ -170,3 +170,19 @@ def test_organizer_page_shows_every_center_to_an_admin(client, auth, create_cent
     auth("admin", locale="en")
     body = client.get("/organize").get_data(as_text=True)
     assert ("Daegu Center" in body, "Busan Center" in body) == (True, True)
+
+
+@pytest.mark.parametrize(
+    ("locale", "amount", "shown"),
+    [
+        ("ko", 29_900_000_000, "299억 원"),
+        ("ko", 1_250_000_000, "12억 5,000만 원"),
+        ("ko", 0, "0원"),
+        ("en", 29_900_000_000, "29,900,000,000 KRW"),
+    ],
+)
+def test_money_is_shown_in_krw_with_separators(app, locale, amount, shown):
+    from eventhub.core.i18n import format_krw
+
+    with app.test_request_context(headers={"Accept-Language": locale}):
+        assert format_krw(amount) == shown

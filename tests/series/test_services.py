@@ -43,14 +43,12 @@ def _occurrence(db, series_id: int, local_day: str) -> Occurrence:
 
 def _book(db, occ: Occurrence, company: str = "Carbonix") -> int:
     startup = StartupProfile(company_name=company)
-    slot = PitchSlot(
-        occurrence=occ,
-        position=1,
-        start_at=occ.start_at,
-        end_at=occ.start_at + timedelta(minutes=15),
-    )
+    # Every occurrence has the series' slots; take the first.
+    slot = db.session.scalars(
+        sa.select(PitchSlot).where(PitchSlot.occurrence_id == occ.id).order_by(PitchSlot.position)
+    ).first()
     booking = Booking(occurrence=occ, slot=slot, startup=startup, status=BookingStatus.confirmed)
-    db.session.add_all([startup, slot, booking])
+    db.session.add_all([startup, booking])
     db.session.flush()
     return booking.id
 
@@ -182,8 +180,9 @@ def test_move_occurrence_bumps_sequence_records_and_moves_slots(app, db, create_
         assert (occ.sequence, occ.is_overridden) == (1, True)
         assert occ.original_start_at == datetime(2027, 1, 20, 5, 0, tzinfo=UTC)
         assert occ.starts_at_local.isoformat() == "2027-01-21T15:00:00+09:00"
-        slot = db.session.scalar(sa.select(PitchSlot))
-        assert slot.start_at == new_start
+        slot = db.session.scalar(sa.select(Booking)).slot
+        # The session starts 30 minutes into the event (the default layout) and moved with it.
+        assert slot.start_at == new_start + timedelta(minutes=30)
         change = db.session.scalar(sa.select(OccurrenceChange))
         assert (change.kind, change.before["start_at"], change.notified_at) == (
             ChangeKind.moved,
@@ -300,7 +299,7 @@ def test_edit_all_changing_the_time_moves_every_future_occurrence(app, db, creat
         ]
         booking = db.session.get(Booking, booking_id)
         assert booking.occurrence.starts_at_local.strftime("%H:%M") == "10:00"
-        assert booking.slot.start_at == booking.occurrence.start_at
+        assert booking.slot.start_at == booking.occurrence.start_at + timedelta(minutes=30)
         assert [c.kind for c in booking.occurrence.changes] == [ChangeKind.rescheduled]
         assert booking.occurrence.sequence == 1
 

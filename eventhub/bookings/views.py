@@ -1,0 +1,465 @@
+"""Booking pages and the small JSON API. Views are thin: a write use case begins its
+transaction with `begin_write()`, calls one service, and the request commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from eventhub.accounts.models import Role
+from eventhub.bookings import bp, exports
+from eventhub.bookings import services as bookings
+from eventhub.bookings.forms import (
+    ApplyForm,
+    EmptyForm,
+    IntakeForm,
+    ReasonForm,
+    ShiftForm,
+    SlotForm,
+)
+from eventhub.bookings.models import Booking, PitchSlot
+from eventhub.core.auth import can_organize, require_organizer_of, require_role
+from eventhub.core.clock import utcnow
+from eventhub.core.errors import DomainError
+from eventhub.core.transactions import begin_write
+from eventhub.extensions import csrf, db
+from eventhub.series.models import Occurrence
+
+
+def _startup():
+    profile = bookings.startup_of(current_user)
+    if profile is None:
+        abort(403)
+    return profile
+
+
+def _occurrence(occurrence_id: int) -> Occurrence:
+    occurrence = db.session.get(Occurrence, occurrence_id)
+    if occurrence is None:
+        abort(404)
+    return occurrence
+
+
+def _slot(occurrence: Occurrence, slot_id: int | None) -> PitchSlot:
+    slot = db.session.get(PitchSlot, slot_id) if slot_id else None
+    if slot is None or slot.occurrence_id != occurrence.id:
+        raise bookings.SlotNotFound()
+    return slot
+
+
+def _act(action: Callable[[], Any], *, done: str, back: str) -> Any:
+    """Run one write use case; on a rule's "no", roll back and show why on the page."""
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(back, code=303)
+    flash(done, "success")
+    return redirect(back, code=303)
+
+
+def _back(default: str) -> str:
+    target = request.form.get("next")
+    from eventhub.core.urls import is_safe_redirect
+
+    return target if is_safe_redirect(target) else default
+
+
+# --- The intake ------------------------------------------------------------------------------
+
+
+@bp.route("/intake", methods=["GET", "POST"])
+@require_role(Role.startup)
+def intake():
+    profile = _startup()
+    form = IntakeForm(obj=profile)
+    if form.validate_on_submit():
+        try:
+            bookings.update_intake(
+                profile,
+                now=utcnow(),
+                **{name: getattr(form, name).data for name in bookings.INTAKE_FIELDS},
+            )
+        except DomainError as exc:
+            form.business_registration_number.errors.append(str(exc.message))
+            return render_template("bookings/intake.html", form=form), exc.status
+        flash(_("Your intake answers have been saved."), "success")
+        return redirect(url_for("bookings.intake"))
+    return render_template("bookings/intake.html", form=form), 422 if form.is_submitted() else 200
+
+
+# --- Startups --------------------------------------------------------------------------------
+
+
+@bp.route("/bookings")
+@require_role(Role.startup)
+def mine():
+    profile = _startup()
+    rows = list(
+        db.session.scalars(
+            sa.select(Booking).where(Booking.startup_id == profile.id).order_by(Booking.id.desc())
+        )
+    )
+    return render_template(
+        "bookings/mine.html",
+        bookings=rows,
+        position=bookings.waitlist_position,
+        free_slots=lambda b: bookings.free_slots(b.occurrence_id),
+        missing=bookings.intake_missing(profile),
+        now=utcnow(),
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/occurrences/<int:occurrence_id>/book", methods=["POST"])
+@require_role(Role.startup)
+def book(occurrence_id: int):
+    begin_write()
+    occurrence = _occurrence(occurrence_id)
+    form = SlotForm()
+    back = url_for("series.occurrence", occurrence_id=occurrence_id)
+    if not form.validate_on_submit():
+        flash(_("Choose a slot."), "error")
+        return redirect(back, code=303)
+    return _act(
+        lambda: bookings.book_slot(
+            _slot(occurrence, form.slot_id.data),
+            startup=_startup(),
+            actor_id=current_user.id,
+            now=utcnow(),
+        ),
+        done=_("Your slot is booked. A confirmation is on its way."),
+        back=back,
+    )
+
+
+@bp.route("/occurrences/<int:occurrence_id>/apply", methods=["POST"])
+@require_role(Role.startup)
+def apply(occurrence_id: int):
+    begin_write()
+    occurrence = _occurrence(occurrence_id)
+    form = ApplyForm()
+    form.preferred.choices = [(s.id, str(s.position)) for s in bookings.slots_of(occurrence.id)]
+    back = url_for("series.occurrence", occurrence_id=occurrence_id)
+    if not form.validate_on_submit():
+        flash(_("Choose slots from the list."), "error")
+        return redirect(back, code=303)
+    return _act(
+        lambda: bookings.apply_for(
+            occurrence,
+            startup=_startup(),
+            preferred_slot_ids=form.preferred.data or [],
+            actor_id=current_user.id,
+            now=utcnow(),
+        ),
+        done=_("Your application has been sent."),
+        back=back,
+    )
+
+
+@bp.route("/occurrences/<int:occurrence_id>/waitlist", methods=["POST"])
+@require_role(Role.startup)
+def join_waitlist(occurrence_id: int):
+    begin_write()
+    occurrence = _occurrence(occurrence_id)
+    EmptyForm().validate_on_submit()
+    return _act(
+        lambda: bookings.join_waitlist(
+            occurrence, startup=_startup(), actor_id=current_user.id, now=utcnow()
+        ),
+        done=_("You are on the waitlist."),
+        back=url_for("series.occurrence", occurrence_id=occurrence_id),
+    )
+
+
+def _own_booking(booking_id: int) -> Booking:
+    return bookings.get_booking(booking_id, startup=_startup())
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
+@require_role(Role.startup)
+def cancel(booking_id: int):
+    begin_write()
+    return _act(
+        lambda: bookings.cancel_booking(
+            _own_booking(booking_id), actor_id=current_user.id, now=utcnow()
+        ),
+        done=_("Your booking has been cancelled."),
+        back=url_for("bookings.mine"),
+    )
+
+
+@bp.route("/bookings/<int:booking_id>/switch", methods=["POST"])
+@require_role(Role.startup)
+def switch(booking_id: int):
+    begin_write()
+    form = SlotForm()
+
+    def action() -> None:
+        booking = _own_booking(booking_id)
+        if not form.validate_on_submit():
+            raise bookings.SlotNotFound()
+        bookings.switch_slot(
+            booking,
+            _slot(booking.occurrence, form.slot_id.data),
+            actor_id=current_user.id,
+            now=utcnow(),
+        )
+
+    return _act(action, done=_("Your slot has been changed."), back=url_for("bookings.mine"))
+
+
+@bp.route("/bookings/<int:booking_id>/accept", methods=["POST"])
+@require_role(Role.startup)
+def accept(booking_id: int):
+    begin_write()
+    return _act(
+        lambda: bookings.accept_offer(
+            _own_booking(booking_id), actor_id=current_user.id, now=utcnow()
+        ),
+        done=_("The slot is yours. A confirmation is on its way."),
+        back=url_for("bookings.mine"),
+    )
+
+
+# --- JSON API --------------------------------------------------------------------------------
+
+
+def _booking_json(booking: Booking) -> dict:
+    return {
+        "id": booking.id,
+        "occurrence_id": booking.occurrence_id,
+        "slot_id": booking.slot_id,
+        "status": booking.status.value,
+    }
+
+
+@bp.route("/api/occurrences/<int:occurrence_id>/slots")
+def api_slots(occurrence_id: int):
+    """The slot grid of a public occurrence: free, taken or blocked."""
+    occurrence = _occurrence(occurrence_id)
+    if not occurrence.series.is_public and not can_organize(
+        current_user, occurrence.series.center_id
+    ):
+        abort(404)
+    return jsonify(
+        slots=[
+            {
+                "id": view.slot.id,
+                "position": view.slot.position,
+                "start_at": view.slot.start_at.isoformat(),
+                "end_at": view.slot.end_at.isoformat(),
+                "state": "taken" if view.state == "held" else view.state,
+            }
+            for view in bookings.slot_grid(occurrence_id)
+        ]
+    )
+
+
+@bp.route("/api/occurrences/<int:occurrence_id>/bookings", methods=["POST"])
+@csrf.exempt  # JSON only: a cross-site form cannot send application/json without CORS.
+@login_required
+def api_book(occurrence_id: int):
+    """Book a slot: 201 with the booking, 409 when it was just taken, 4xx with a reason."""
+    if not request.is_json:
+        return jsonify(error={"status": 415, "message": _("Send JSON.")}), 415
+    if current_user.role != Role.startup:
+        abort(403)
+    payload = request.get_json(silent=True) or {}
+    slot_id = payload.get("slot_id")
+    if not isinstance(slot_id, int):
+        return jsonify(error={"status": 400, "message": _("slot_id must be a number.")}), 400
+    begin_write()
+    occurrence = _occurrence(occurrence_id)
+    booking = bookings.book_slot(
+        _slot(occurrence, slot_id), startup=_startup(), actor_id=current_user.id, now=utcnow()
+    )
+    return jsonify(booking=_booking_json(booking)), 201
+
+
+# --- Organizers ------------------------------------------------------------------------------
+
+
+def _organized(occurrence_id: int) -> Occurrence:
+    occurrence = _occurrence(occurrence_id)
+    require_organizer_of(occurrence.series.center_id)
+    return occurrence
+
+
+def _organized_booking(booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise bookings.BookingNotFound()
+    require_organizer_of(booking.occurrence.series.center_id)
+    return booking
+
+
+@bp.route("/organize/occurrences/<int:occurrence_id>/bookings")
+@require_role(Role.organizer)
+def manage(occurrence_id: int):
+    occurrence = _organized(occurrence_id)
+    rows = bookings.occurrence_bookings(occurrence_id)
+    return render_template(
+        "bookings/manage.html",
+        occurrence=occurrence,
+        series=occurrence.series,
+        grid=bookings.slot_grid(occurrence_id),
+        applications=[b for b in rows if b.status.value in ("applied", "approved")],
+        waitlist=bookings.waitlist(occurrence_id),
+        history=rows,
+        free=bookings.free_slots(occurrence_id),
+        started=occurrence.start_at <= utcnow(),
+        form=EmptyForm(),
+        reason_form=ReasonForm(),
+        shift_form=ShiftForm(),
+    )
+
+
+def _organizer_action(occurrence_id: int, action: Callable[[], Any], done: str) -> Any:
+    return _act(action, done=done, back=url_for("bookings.manage", occurrence_id=occurrence_id))
+
+
+@bp.route("/organize/bookings/<int:booking_id>/<any(approve, assign):verb>", methods=["POST"])
+@require_role(Role.organizer)
+def approve(booking_id: int, verb: str):
+    begin_write()
+    booking = _organized_booking(booking_id)
+    EmptyForm().validate_on_submit()
+    slot_id = request.form.get("slot_id", type=int)
+
+    def action() -> None:
+        slot = _slot(booking.occurrence, slot_id) if slot_id else None
+        if verb == "assign" and booking.status.value == "confirmed":
+            if slot is None:
+                raise bookings.SlotNotFound()
+            bookings.switch_slot(
+                booking, slot, actor_id=current_user.id, now=utcnow(), by_organizer=True
+            )
+        else:
+            bookings.approve(booking, slot=slot, actor_id=current_user.id, now=utcnow())
+
+    return _organizer_action(booking.occurrence_id, action, _("Saved."))
+
+
+@bp.route("/organize/bookings/<int:booking_id>/<any(reject, cancel):verb>", methods=["POST"])
+@require_role(Role.organizer)
+def reject(booking_id: int, verb: str):
+    begin_write()
+    booking = _organized_booking(booking_id)
+    form = ReasonForm()
+    form.validate_on_submit()
+    reason = form.reason.data or ""
+
+    def action() -> None:
+        if verb == "reject":
+            bookings.reject(booking, reason=reason, actor_id=current_user.id, now=utcnow())
+        else:
+            bookings.cancel_booking(
+                booking, actor_id=current_user.id, now=utcnow(), by_organizer=True, reason=reason
+            )
+
+    return _organizer_action(booking.occurrence_id, action, _("Saved."))
+
+
+@bp.route(
+    "/organize/bookings/<int:booking_id>/<any(attended, no_show, carry_over):verb>",
+    methods=["POST"],
+)
+@require_role(Role.organizer)
+def attendance(booking_id: int, verb: str):
+    begin_write()
+    booking = _organized_booking(booking_id)
+    EmptyForm().validate_on_submit()
+
+    def action() -> None:
+        if verb == "carry_over":
+            bookings.carry_over(booking, actor_id=current_user.id, now=utcnow())
+        else:
+            bookings.mark_attendance(
+                booking, attended=verb == "attended", actor_id=current_user.id, now=utcnow()
+            )
+
+    return _organizer_action(booking.occurrence_id, action, _("Saved."))
+
+
+@bp.route(
+    "/organize/occurrences/<int:occurrence_id>/slots/<any(add, shift):verb>", methods=["POST"]
+)
+@require_role(Role.organizer)
+def slots(occurrence_id: int, verb: str):
+    begin_write()
+    occurrence = _organized(occurrence_id)
+
+    def action() -> None:
+        if verb == "add":
+            EmptyForm().validate_on_submit()
+            bookings.add_slot(occurrence, actor_id=current_user.id, now=utcnow())
+            return
+        form = ShiftForm()
+        if not form.validate_on_submit():
+            raise bookings.InvalidInput(_("Enter the minutes as a number between -720 and 720."))
+        bookings.shift_session(
+            occurrence, minutes=form.minutes.data, actor_id=current_user.id, now=utcnow()
+        )
+
+    return _organizer_action(occurrence_id, action, _("Saved."))
+
+
+@bp.route("/organize/slots/<int:slot_id>/<any(remove, block, unblock):verb>", methods=["POST"])
+@require_role(Role.organizer)
+def slot_action(slot_id: int, verb: str):
+    begin_write()
+    slot = db.session.get(PitchSlot, slot_id)
+    if slot is None:
+        abort(404)
+    require_organizer_of(slot.occurrence.series.center_id)
+    occurrence_id = slot.occurrence_id
+    form = ReasonForm()
+    form.validate_on_submit()
+
+    def action() -> None:
+        now = utcnow()
+        if verb == "remove":
+            bookings.remove_slot(slot, actor_id=current_user.id, now=now)
+        elif verb == "block":
+            bookings.block_slot(
+                slot, reason=form.reason.data or "", actor_id=current_user.id, now=now
+            )
+        else:
+            bookings.unblock_slot(slot, actor_id=current_user.id, now=now)
+
+    return _organizer_action(occurrence_id, action, _("Saved."))
+
+
+@bp.route("/organize/occurrences/<int:occurrence_id>/lineup.<any(csv, xlsx):kind>")
+@require_role(Role.organizer)
+def export(occurrence_id: int, kind: str):
+    occurrence = _organized(occurrence_id)
+    rows = exports.lineup_rows(occurrence)
+    name = f"lineup-{occurrence.series.slug}-{occurrence.starts_at_local:%Y%m%d}.{kind}"
+    if kind == "csv":
+        body, mimetype = exports.to_csv(rows), "text/csv; charset=utf-8"
+    else:
+        body = exports.to_xlsx(rows, title=occurrence.series.title_en[:31])
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.route("/organize/occurrences/<int:occurrence_id>/runsheet")
+@require_role(Role.organizer)
+def runsheet(occurrence_id: int):
+    occurrence = _organized(occurrence_id)
+    return render_template(
+        "bookings/runsheet.html",
+        occurrence=occurrence,
+        series=occurrence.series,
+        grid=bookings.slot_grid(occurrence_id),
+    )

@@ -1,0 +1,30 @@
+"""Write transactions that read before they write.
+
+SQLite in WAL mode fails a transaction that read and then tries to write while another writer
+committed in between ("database is locked", whatever the busy timeout). A use case that reads
+and then writes therefore starts its transaction with BEGIN IMMEDIATE, which takes the write
+lock up front and waits (busy timeout) for it. PostgreSQL uses row locks (SELECT ... FOR
+UPDATE) and constraints instead; there this is a plain BEGIN.
+"""
+
+from __future__ import annotations
+
+from eventhub.extensions import db
+
+
+def begin_write() -> None:
+    """End the request's read-only transaction so far and begin a write transaction.
+
+    Call it before the use case reads anything it decides on. Anything read earlier in the
+    request is expired and reloaded in the new transaction.
+    """
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("begin_write() must come before any change in the session")
+    if session.in_transaction():
+        session.rollback()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def is_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
