@@ -175,6 +175,17 @@ def extend_horizon_command() -> None:
     click.echo(f"Added {after - before} occurrence(s).")
 
 
+@click.command("expire-offers")
+@with_appcontext
+def expire_offers_command() -> None:
+    """Expire waitlist offers whose hold ran out; each slot passes to the next in line."""
+    from eventhub.bookings.services import expire_offers
+    from eventhub.core.clock import utcnow
+
+    ensure_schema_current()
+    click.echo(f"Expired {expire_offers(now=utcnow())} offer(s).")
+
+
 def register_commands(app) -> None:
     """Attach EventHub's commands to the app, so `eventhub` and `flask --app eventhub` see them."""
     for command in (
@@ -182,6 +193,7 @@ def register_commands(app) -> None:
         create_user_command,
         send_mail_command,
         extend_horizon_command,
+        expire_offers_command,
     ):
         app.cli.add_command(command)
 

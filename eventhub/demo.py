@@ -273,5 +273,36 @@ def seed_demo(*, now: datetime, horizon_days: int) -> dict[str, int]:
         )
         added["series"] += 1
         added["occurrences"] += len(created)
+        if slug == "samsung-venture-partners-day":
+            _book_demo_slots(created, now=now)
     db.session.flush()
     return added
+
+
+def _book_demo_slots(occurrences: list, *, now: datetime) -> None:
+    """Two demo startups hold the first slots of the next Samsung Venture Partners Day, so
+    the slot grid and the organizer's pages have something to show."""
+    from eventhub.bookings import services as bookings
+    from eventhub.bookings.models import Booking, BookingStatus, BookingStatusChange
+
+    upcoming = [o for o in occurrences if o.start_at > now]
+    if not upcoming:
+        return
+    occurrence = min(upcoming, key=lambda o: o.start_at)
+    db.session.flush()
+    slots = bookings.slots_of(occurrence.id)
+    for slot, company in zip(slots, ("Mobiligo", "Glowlab"), strict=False):
+        startup = db.session.scalar(
+            sa.select(StartupProfile).where(StartupProfile.company_name == company)
+        )
+        booking = Booking(
+            occurrence=occurrence,
+            slot=slot,
+            startup=startup,
+            status=BookingStatus.confirmed,
+            intake_snapshot=bookings.intake_snapshot(startup),
+            history=[BookingStatusChange(to_status=BookingStatus.confirmed, changed_at=now)],
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(booking)

@@ -63,6 +63,20 @@ def horizon_job(app: Flask) -> None:
                 log.info("series %s: %d new occurrences", series_id, len(added))
 
 
+def expire_offers_job(app: Flask) -> None:
+    """Waitlist offers whose hold ran out expire and pass to the next startup."""
+    from eventhub.bookings.services import expire_offers
+
+    with app.app_context():
+        try:
+            expired = expire_offers(now=utcnow())
+        except Exception:
+            log.exception("expiring waitlist offers failed; the next run retries")
+            return
+        if expired:
+            log.info("expired %d waitlist offers", expired)
+
+
 def start_embedded(app: Flask) -> BackgroundScheduler | None:
     """Start the in-process scheduler once per serving process."""
     global _scheduler
@@ -91,6 +105,15 @@ def start_embedded(app: Flask) -> BackgroundScheduler | None:
         max_instances=1,
         coalesce=True,
         next_run_time=utcnow(),
+    )
+    scheduler.add_job(
+        expire_offers_job,
+        "interval",
+        seconds=60,
+        args=[app],
+        id="expire-offers",
+        max_instances=1,
+        coalesce=True,
     )
     scheduler.start()
     atexit.register(lambda: scheduler.shutdown(wait=False))
