@@ -110,3 +110,28 @@ def test_organizer_previews_and_creates_a_series(live_server, page, tmp_path):
     page.get_by_role("button", name="Save").click()
     assert page.locator(".flash").first.inner_text() == "The series has been created."
     assert page.locator("h1").inner_text() == "Daegu Fintech Day"
+
+
+def test_startup_books_a_slot_and_sees_it_as_theirs(live_server, page):
+    page.goto(live_server + "/login")
+    page.get_by_label("이메일").fill("startup@eventhub.example")
+    page.get_by_label("비밀번호").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="로그인").last.click()
+    page.get_by_role("button", name="English").click()
+    page.goto(live_server + "/series/samsung-venture-partners-day")
+    page.locator("ul.occurrences li a").first.click()
+    # The demo data holds the first two slots for other startups.
+    rows = page.locator("table.slot-grid tbody tr")
+    assert [rows.nth(i).locator("td").nth(2).inner_text() for i in range(3)] == [
+        "Taken",
+        "Taken",
+        "Free",
+    ]
+    rows.nth(2).get_by_role("button", name="Book").click()
+    assert (
+        page.locator(".flash").first.inner_text()
+        == "Your slot is booked. A confirmation is on its way."
+    )
+    assert rows.nth(2).locator("td").nth(2).inner_text() == "Yours"
+    page.goto(live_server + "/bookings")
+    assert "Confirmed" in page.locator("li.booking").first.inner_text()

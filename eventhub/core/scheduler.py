@@ -86,37 +86,26 @@ def start_embedded(app: Flask) -> BackgroundScheduler | None:
     if _scheduler is not None or (reloading and not is_running_from_reloader()):
         return _scheduler
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(
-        dispatch_job,
-        "interval",
-        seconds=app.config["DISPATCH_INTERVAL_SECONDS"],
-        args=[app],
-        id="dispatch-outbox",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=utcnow(),
+    jobs = (
+        (dispatch_job, {"seconds": app.config["DISPATCH_INTERVAL_SECONDS"]}, True),
+        (horizon_job, {"days": 1}, True),
+        (expire_offers_job, {"seconds": 60}, False),
     )
-    scheduler.add_job(
-        horizon_job,
-        "interval",
-        days=1,
-        args=[app],
-        id="extend-horizons",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=utcnow(),
-    )
-    scheduler.add_job(
-        expire_offers_job,
-        "interval",
-        seconds=60,
-        args=[app],
-        id="expire-offers",
-        max_instances=1,
-        coalesce=True,
-    )
+    for job, interval, run_now in jobs:
+        # APScheduler pauses a job added with next_run_time=None: only pass it to run now.
+        first = {"next_run_time": utcnow()} if run_now else {}
+        scheduler.add_job(
+            job,
+            "interval",
+            args=[app],
+            id=job.__name__,
+            max_instances=1,
+            coalesce=True,
+            **interval,
+            **first,
+        )
     scheduler.start()
-    atexit.register(lambda: scheduler.shutdown(wait=False))
+    atexit.register(lambda: scheduler.running and scheduler.shutdown(wait=False))
     _scheduler = scheduler
     log.info(
         "embedded scheduler started: outbox every %ss", app.config["DISPATCH_INTERVAL_SECONDS"]

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -26,6 +27,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from eventhub.bookings.models import BookingMode, WaitlistMode
+from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.i18n import is_valid_timezone
 from eventhub.core.urls import is_http_url
 from eventhub.series.models import HolidayPolicy, SeriesStatus
@@ -166,6 +169,73 @@ class SeriesForm(FlaskForm):
     extra_holidays = TextAreaField(
         _l("Extra closed dates (one per line: YYYY-MM-DD name)"), validators=[Optional()]
     )
+    session_offset_minutes = IntegerField(
+        _l("Pitch session starts after (minutes)"),
+        default=30,
+        validators=[InputRequired(), NumberRange(min=0, max=1440)],
+    )
+    slot_minutes = IntegerField(
+        _l("Slot length, pitch and Q&A (minutes)"),
+        default=15,
+        validators=[InputRequired(), NumberRange(min=1, max=240)],
+    )
+    gap_minutes = IntegerField(
+        _l("Gap between slots (minutes)"),
+        default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=120)],
+    )
+    slot_count = IntegerField(
+        _l("Number of slots"), default=8, validators=[InputRequired(), NumberRange(min=1, max=100)]
+    )
+    break_every = IntegerField(
+        _l("A break after every N slots"),
+        validators=[Optional(), NumberRange(min=1, max=100)],
+    )
+    break_minutes = IntegerField(
+        _l("Break length (minutes)"),
+        default=10,
+        validators=[InputRequired(), NumberRange(min=0, max=120)],
+    )
+    booking_mode = RadioField(
+        _l("How startups get a slot"),
+        choices=[
+            SelectChoice("first_come", _l("First come, first served")),
+            SelectChoice("application", _l("By application and screening")),
+        ],
+        default="first_come",
+    )
+    waitlist_mode = RadioField(
+        _l("When a slot frees up"),
+        choices=[
+            SelectChoice("offer", _l("Offer it to the first on the waitlist, with a hold")),
+            SelectChoice("auto_confirm", _l("Confirm the first on the waitlist at once")),
+        ],
+        default="offer",
+    )
+    offer_hold_hours = IntegerField(
+        _l("Hold of an offer (hours)"),
+        default=24,
+        validators=[InputRequired(), NumberRange(min=1, max=168)],
+    )
+    registration_opens_days = IntegerField(
+        _l("Registration opens (days before)"),
+        default=30,
+        validators=[InputRequired(), NumberRange(min=0, max=365)],
+    )
+    registration_closes_hours = IntegerField(
+        _l("Registration closes (hours before)"),
+        default=48,
+        validators=[InputRequired(), NumberRange(min=0, max=720)],
+    )
+    cancel_cutoff_hours = IntegerField(
+        _l("Cancellations and changes until (hours before)"),
+        default=48,
+        validators=[InputRequired(), NumberRange(min=0, max=720)],
+    )
+    eligible_industries = MultiCheckboxField(
+        _l("Open to these industries (none ticked: all)"),
+        choices=[SelectChoice(code, label) for code, label in INDUSTRIES.items()],
+    )
     is_public = BooleanField(_l("Listed publicly"), default=True)
     status = SelectField(
         _l("Status"),
@@ -210,6 +280,14 @@ class SeriesEditForm(SeriesForm):
     keep_conflicts = BooleanField(
         _l("Keep occurrences with bookings or accepted invitations as one-off occurrences")
     )
+
+
+class RegistrationWindowForm(FlaskForm):
+    """Per-occurrence overrides, in the event's wall-clock time; empty: as the series says."""
+
+    opens = DateTimeLocalField(_l("Registration opens"), validators=[Optional()])
+    closes = DateTimeLocalField(_l("Registration closes"), validators=[Optional()])
+    cutoff = DateTimeLocalField(_l("Cancellations and changes until"), validators=[Optional()])
 
 
 class MoveForm(FlaskForm):
@@ -271,6 +349,19 @@ def values_from_form(form: SeriesForm) -> SeriesValues:
         extra_holidays=parse_extra_holidays(form.extra_holidays.data or ""),
         is_public=bool(form.is_public.data),
         status=SeriesStatus(form.status.data),
+        session_offset_minutes=form.session_offset_minutes.data,
+        slot_minutes=form.slot_minutes.data,
+        gap_minutes=form.gap_minutes.data,
+        slot_count=form.slot_count.data,
+        break_every=form.break_every.data or None,
+        break_minutes=form.break_minutes.data,
+        booking_mode=BookingMode(form.booking_mode.data),
+        waitlist_mode=WaitlistMode(form.waitlist_mode.data),
+        offer_hold_hours=form.offer_hold_hours.data,
+        registration_opens_days=form.registration_opens_days.data,
+        registration_closes_hours=form.registration_closes_hours.data,
+        cancel_cutoff_hours=form.cancel_cutoff_hours.data,
+        eligible_industries=list(form.eligible_industries.data or []),
     )
 
 
@@ -296,6 +387,19 @@ def form_data_from_values(values: SeriesValues) -> dict:
         "status": values.status.value if values.status != SeriesStatus.archived else "draft",
         "recurrence_mode": "form",
         "freq": "NONE",
+        "session_offset_minutes": values.session_offset_minutes,
+        "slot_minutes": values.slot_minutes,
+        "gap_minutes": values.gap_minutes,
+        "slot_count": values.slot_count,
+        "break_every": values.break_every,
+        "break_minutes": values.break_minutes,
+        "booking_mode": values.booking_mode.value,
+        "waitlist_mode": values.waitlist_mode.value,
+        "offer_hold_hours": values.offer_hold_hours,
+        "registration_opens_days": values.registration_opens_days,
+        "registration_closes_hours": values.registration_closes_hours,
+        "cancel_cutoff_hours": values.cancel_cutoff_hours,
+        "eligible_industries": list(values.eligible_industries),
     }
     if values.rrule:
         spec = spec_from_rrule(values.rrule)

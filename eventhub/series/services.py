@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from eventhub.bookings import services as bookings
+from eventhub.bookings.models import BookingMode, WaitlistMode
 from eventhub.centers.models import Center
 from eventhub.core import audit
 from eventhub.core.errors import DomainError, InvalidInput
@@ -56,6 +57,13 @@ __all__ = ["to_utc"]
 CALENDAR_DETAILS = (
     "title_ko", "title_en", "description_ko", "description_en",
     "venue_name", "venue_address", "online_url",
+)  # fmt: skip
+
+# Slot layout and registration policy, copied between values and series as they are.
+POLICY_FIELDS = (
+    "session_offset_minutes", "slot_minutes", "gap_minutes", "slot_count", "break_every",
+    "break_minutes", "booking_mode", "waitlist_mode", "offer_hold_hours",
+    "registration_opens_days", "registration_closes_hours", "cancel_cutoff_hours",
 )  # fmt: skip
 
 # Holiday shifts look this far past a batch, so that a date moved forward never lands on a
@@ -106,6 +114,30 @@ class SeriesValues:
     online_url: str | None = None
     is_public: bool = True
     status: SeriesStatus = SeriesStatus.published
+    # Slot layout and registration policy (defaults as in the model).
+    session_offset_minutes: int = 30
+    slot_minutes: int = 15
+    gap_minutes: int = 0
+    slot_count: int = 8
+    break_every: int | None = None
+    break_minutes: int = 10
+    booking_mode: BookingMode = BookingMode.first_come
+    waitlist_mode: WaitlistMode = WaitlistMode.offer
+    offer_hold_hours: int = 24
+    registration_opens_days: int = 30
+    registration_closes_hours: int = 48
+    cancel_cutoff_hours: int = 48
+    eligible_industries: list[str] = field(default_factory=list)
+
+    def session_minutes(self) -> int:
+        """How long the pitch session lasts, from the event's start to the last slot's end."""
+        breaks = (self.slot_count - 1) // self.break_every if self.break_every else 0
+        return (
+            self.session_offset_minutes
+            + self.slot_count * self.slot_minutes
+            + (self.slot_count - 1) * self.gap_minutes
+            + breaks * self.break_minutes
+        )
 
     @property
     def tz(self) -> ZoneInfo:
@@ -165,6 +197,19 @@ def _check_values(values: SeriesValues) -> None:
         )
     if not 0 < values.duration_minutes <= 24 * 60:
         raise InvalidInput(_("The duration must be more than zero and at most 24 hours."))
+    if values.slot_count < 1 or values.slot_minutes < 1:
+        raise InvalidInput(_("A session needs at least one slot of at least one minute."))
+    if values.session_minutes() > values.duration_minutes:
+        raise InvalidInput(
+            _(
+                "The pitch session (%(session)d minutes with the offset, gaps and breaks) does "
+                "not fit into the event (%(event)d minutes).",
+                session=values.session_minutes(),
+                event=values.duration_minutes,
+            )
+        )
+    if values.registration_closes_hours > values.registration_opens_days * 24:
+        raise InvalidInput(_("Registration must open before it closes."))
 
 
 def prepare_values(
@@ -363,9 +408,11 @@ def _assign(series: EventSeries, values: SeriesValues) -> None:
         "title_ko", "title_en", "description_ko", "description_en", "venue_name",
         "venue_address", "online_url", "timezone", "start_date", "start_time",
         "duration_minutes", "rrule", "holiday_policy", "is_public", "status",
+        *POLICY_FIELDS,
     ):  # fmt: skip
         setattr(series, name, getattr(values, name))
     series.extra_holidays = dict(values.extra_holidays) or None
+    series.eligible_industries = list(values.eligible_industries) or None
 
 
 def values_of(series: EventSeries) -> SeriesValues:
@@ -387,6 +434,8 @@ def values_of(series: EventSeries) -> SeriesValues:
         extra_holidays=dict(series.extra_holidays or {}),
         is_public=series.is_public,
         status=series.status,
+        eligible_industries=list(series.eligible_industries or []),
+        **{name: getattr(series, name) for name in POLICY_FIELDS},
     )
 
 
@@ -439,6 +488,21 @@ def _record_change(
     )
 
 
+def _refuse_clash(occ: Occurrence, *, start_at: datetime, end_at: datetime) -> None:
+    """Refuse a time that overlaps another scheduled occurrence of the same series."""
+    clash = db.session.scalar(
+        sa.select(Occurrence.id).where(
+            Occurrence.series_id == occ.series_id,
+            Occurrence.id != occ.id,
+            Occurrence.status == OccurrenceStatus.scheduled,
+            Occurrence.start_at < end_at,
+            Occurrence.end_at > start_at,
+        )
+    )
+    if clash is not None:
+        raise OccurrenceClash()
+
+
 def _refuse_past(occ: Occurrence, now: datetime) -> None:
     if occ.start_at <= now:
         raise OccurrenceInPast()
@@ -455,17 +519,7 @@ def move_occurrence(
         raise InvalidInput(_("The end must be after the start."))
     if end_at - start_at > timedelta(hours=24):
         raise InvalidInput(_("An occurrence can last at most 24 hours."))
-    clash = db.session.scalar(
-        sa.select(Occurrence.id).where(
-            Occurrence.series_id == occ.series_id,
-            Occurrence.id != occ.id,
-            Occurrence.status == OccurrenceStatus.scheduled,
-            Occurrence.start_at < end_at,
-            Occurrence.end_at > start_at,
-        )
-    )
-    if clash is not None:
-        raise OccurrenceClash()
+    _refuse_clash(occ, start_at=start_at, end_at=end_at)
     if (start_at, end_at) == (occ.start_at, occ.end_at):
         return occ
     before = _snapshot(occ)
@@ -473,6 +527,40 @@ def move_occurrence(
     occ.start_at, occ.end_at = start_at, end_at
     occ.is_overridden = True
     _record_change(occ, ChangeKind.moved, before, actor_id=actor_id, now=now)
+    return occ
+
+
+def set_registration_window(
+    occ: Occurrence,
+    *,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    cutoff_at: datetime | None,
+    actor_id: int | None,
+    now: datetime,
+) -> Occurrence:
+    """Override when registration opens and closes, and the cancellation cut-off, for one
+    occurrence (None: as the series says)."""
+    _refuse_past(occ, now)
+    opens = opens_at or occ.start_at - timedelta(days=occ.series.registration_opens_days)
+    closes = closes_at or occ.start_at - timedelta(hours=occ.series.registration_closes_hours)
+    if closes <= opens:
+        raise InvalidInput(_("Registration must open before it closes."))
+    if closes > occ.start_at or (cutoff_at is not None and cutoff_at > occ.start_at):
+        raise InvalidInput(_("Registration and the cut-off must end before the event starts."))
+    before = {
+        "registration_opens_at": occ.registration_opens_at
+        and occ.registration_opens_at.isoformat(),
+        "registration_closes_at": occ.registration_closes_at
+        and occ.registration_closes_at.isoformat(),
+        "cancel_cutoff_at": occ.cancel_cutoff_at and occ.cancel_cutoff_at.isoformat(),
+    }
+    occ.registration_opens_at, occ.registration_closes_at = opens_at, closes_at
+    occ.cancel_cutoff_at = cutoff_at
+    audit.record(
+        "occurrence.registration_window", obj=occ, actor_id=actor_id, now=now,
+        center_id=occ.series.center_id, before=before,
+    )  # fmt: skip
     return occ
 
 
@@ -519,17 +607,7 @@ def restore_occurrence(occ: Occurrence, *, actor_id: int | None, now: datetime) 
     _refuse_past(occ, now)
     if occ.status != OccurrenceStatus.cancelled:
         raise InvalidInput(_("This occurrence is not cancelled."))
-    clash = db.session.scalar(
-        sa.select(Occurrence.id).where(
-            Occurrence.series_id == occ.series_id,
-            Occurrence.id != occ.id,
-            Occurrence.status == OccurrenceStatus.scheduled,
-            Occurrence.start_at < occ.end_at,
-            Occurrence.end_at > occ.start_at,
-        )
-    )
-    if clash is not None:
-        raise OccurrenceClash()
+    _refuse_clash(occ, start_at=occ.start_at, end_at=occ.end_at)
     before = _snapshot(occ)
     occ.status = OccurrenceStatus.scheduled
     occ.cancel_reason = None

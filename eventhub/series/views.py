@@ -24,6 +24,7 @@ from eventhub.series import services as series_services
 from eventhub.series.forms import (
     CancelForm,
     MoveForm,
+    RegistrationWindowForm,
     RestoreForm,
     SeriesEditForm,
     SeriesForm,
@@ -306,6 +307,12 @@ def _manage_page(occ: Occurrence, status: int = 200, **forms):
             online_url=occ.online_url,
         ),
         "cancel": CancelForm(formdata=None),
+        "window": RegistrationWindowForm(
+            formdata=None,
+            opens=_wall(occ.registration_opens_at, occ),
+            closes=_wall(occ.registration_closes_at, occ),
+            cutoff=_wall(occ.cancel_cutoff_at, occ),
+        ),
         "restore": RestoreForm(formdata=None),
     }
     defaults.update(forms)
@@ -317,6 +324,10 @@ def _manage_page(occ: Occurrence, status: int = 200, **forms):
         change_labels=CHANGE_LABELS,
         **defaults,
     ), status
+
+
+def _wall(instant: datetime | None, occ: Occurrence) -> datetime | None:
+    return instant.astimezone(occ.tz).replace(tzinfo=None) if instant else None
 
 
 def _managed_occurrence(occurrence_id: int) -> Occurrence:
@@ -364,6 +375,30 @@ def move(occurrence_id: int):
         )
 
     return _change(occ, form, "move", apply)
+
+
+@bp.route("/organize/occurrences/<int:occurrence_id>/registration", methods=["POST"])
+@require_role(Role.organizer)
+def registration(occurrence_id: int):
+    occ = _managed_occurrence(occurrence_id)
+    form = RegistrationWindowForm()
+
+    def instant(value: datetime | None) -> datetime | None:
+        return to_utc(value, occ.tz) if value else None
+
+    return _change(
+        occ,
+        form,
+        "window",
+        lambda: series_services.set_registration_window(
+            occ,
+            opens_at=instant(form.opens.data),
+            closes_at=instant(form.closes.data),
+            cutoff_at=instant(form.cutoff.data),
+            actor_id=current_user.id,
+            now=utcnow(),
+        ),
+    )
 
 
 @bp.route("/organize/occurrences/<int:occurrence_id>/venue", methods=["POST"])

@@ -287,3 +287,17 @@ def test_organizer_manage_page_approves_an_application(
     with app.app_context():
         booking = db.session.get(Booking, booking_id)
         assert (booking.status, booking.slot_id) == (BookingStatus.confirmed, slot_id)
+
+
+def test_book_a_slot_of_another_occurrence_is_refused(app, db, startup_client, future_occurrence):
+    with app.app_context():
+        occ = db.session.get(Occurrence, future_occurrence)
+        other = next(o for o in occ.series.occurrences if o.id != occ.id)
+        foreign_slot = bookings.slots_of(other.id)[0].id
+    response = post_form(
+        startup_client, f"/occurrences/{future_occurrence}/book", {"slot_id": foreign_slot},
+        form_url=f"/occurrences/{future_occurrence}", follow_redirects=True,
+    )  # fmt: skip
+    assert "This slot does not exist." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0

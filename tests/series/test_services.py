@@ -375,7 +375,10 @@ def test_edit_following_splits_the_series_and_carries_bookings(app, db, create_s
         new = services.apply_series_edit(
             series,
             values=series_values(
-                start_date=date(2027, 1, 20), start_time=time(16, 0), duration_minutes=120
+                start_date=date(2027, 1, 20),
+                start_time=time(16, 0),
+                duration_minutes=120,
+                slot_count=4,
             ),
             scope="following",
             from_occurrence=pivot,
@@ -447,7 +450,12 @@ EDITS = [
     ("following", {"rrule": "FREQ=MONTHLY;BYDAY=-1FR", "start_date": date(2027, 1, 29)}),
     (
         "following",
-        {"start_time": time(18, 30), "duration_minutes": 60, "start_date": date(2027, 1, 20)},
+        {
+            "start_time": time(18, 30),
+            "duration_minutes": 60,
+            "slot_count": 2,
+            "start_date": date(2027, 1, 20),
+        },
     ),
     (
         "following",
@@ -498,6 +506,8 @@ def test_series_starting_in_a_dst_gap_in_berlin_lasts_its_full_duration(app, db,
         start_date=date(2027, 3, 21),
         start_time=time(2, 0),
         duration_minutes=60,
+        session_offset_minutes=0,
+        slot_count=3,
         timezone="Europe/Berlin",
         now=datetime(2027, 3, 1, tzinfo=UTC),
         horizon_days=30,

@@ -34,6 +34,17 @@ FORM = {
     "holiday_policy": "next_business_day",
     "status": "published",
     "is_public": "y",
+    "session_offset_minutes": "30",
+    "slot_minutes": "15",
+    "gap_minutes": "0",
+    "slot_count": "8",
+    "break_minutes": "10",
+    "booking_mode": "first_come",
+    "waitlist_mode": "offer",
+    "offer_hold_hours": "24",
+    "registration_opens_days": "30",
+    "registration_closes_hours": "48",
+    "cancel_cutoff_hours": "48",
 }
 
 
@@ -257,3 +268,66 @@ def test_home_page_bad_filter_gets_a_message(client):
     response = client.get("/?month=January", headers=EN)
     assert response.status_code == 400
     assert "Write the month as YYYY-MM; showing all months." in response.get_data(as_text=True)
+
+
+def test_create_series_with_application_mode_and_a_layout(app, db, client, organizer):
+    data = {
+        **FORM,
+        "booking_mode": "application",
+        "waitlist_mode": "auto_confirm",
+        "slot_count": "6",
+        "slot_minutes": "20",
+        "break_every": "3",
+        "eligible_industries": ["electronics", "ict"],
+        "save": "1",
+    }
+    assert post_form(client, "/organize/centers/daegu/series/new", data).status_code == 302
+    with app.app_context():
+        series = db.session.scalar(sa.select(EventSeries))
+        assert (series.booking_mode.value, series.waitlist_mode.value, series.eligible_industries) == (
+            "application", "auto_confirm", ["electronics", "ict"],
+        )  # fmt: skip
+        first = min(series.occurrences, key=lambda o: o.start_at)
+        from eventhub.bookings import services as bookings
+
+        times = [
+            s.start_at.astimezone(first.tz).strftime("%H:%M") for s in bookings.slots_of(first.id)
+        ]
+    assert times == ["14:30", "14:50", "15:10", "15:40", "16:00", "16:20"]
+
+
+def test_create_series_whose_session_does_not_fit_is_refused(app, db, client, organizer):
+    data = {**FORM, "slot_count": "20", "save": "1"}
+    response = post_form(client, "/organize/centers/daegu/series/new", data)
+    assert response.status_code == 422
+    assert (
+        "The pitch session (330 minutes with the offset, gaps and breaks) does not fit into the event (180 minutes)."
+        in response.get_data(as_text=True)
+    )
+
+
+def test_registration_window_override_for_one_occurrence(app, db, client, organizer, create_series):
+    series_id = _future_series(create_series)
+    with app.app_context():
+        occ = db.session.scalars(
+            sa.select(Occurrence)
+            .where(Occurrence.series_id == series_id)
+            .order_by(Occurrence.start_at)
+        ).first()
+        occ_id = occ.id
+        day_before = (occ.starts_at_local - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+        week_before = (occ.starts_at_local - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
+    url = f"/organize/occurrences/{occ_id}"
+    ok = post_form(
+        client, url + "/registration", {"opens": week_before, "closes": day_before}, form_url=url
+    )
+    assert ok.status_code == 302
+    with app.app_context():
+        occ = db.session.get(Occurrence, occ_id)
+        assert occ.closes_at == occ.start_at - timedelta(days=1)
+        assert occ.opens_at == occ.start_at - timedelta(days=7)
+    bad = post_form(
+        client, url + "/registration", {"opens": day_before, "closes": week_before}, form_url=url
+    )
+    assert bad.status_code == 422
+    assert "Registration must open before it closes." in bad.get_data(as_text=True)
