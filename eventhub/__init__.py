@@ -115,7 +115,13 @@ def _configure_mail(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext
 
-    from eventhub import accounts, bookings, centers, series
+    from eventhub import accounts, bookings, centers, invitations, series
+
+    # Views register their routes on import; importing them here (not in each package's
+    # __init__) keeps the packages free of import cycles.
+    from eventhub.accounts import views as _accounts_views  # noqa: F401
+    from eventhub.bookings import views as _bookings_views  # noqa: F401
+    from eventhub.centers import views as _centers_views  # noqa: F401
     from eventhub.cli import register_commands
     from eventhub.core.i18n import select_locale, select_timezone
     from eventhub.core.templating import register_template_helpers
@@ -125,7 +131,9 @@ def _init_extensions(app: Flask) -> None:
         register_request_hooks,
     )
     from eventhub.extensions import babel, csrf, db, login, mail, migrate
+    from eventhub.invitations import views as _invitations_views  # noqa: F401
     from eventhub.models import load_user
+    from eventhub.series import views as _series_views  # noqa: F401
 
     configure_logging(app)
     db.init_app(app)
@@ -148,6 +156,7 @@ def _init_extensions(app: Flask) -> None:
     app.register_blueprint(accounts.bp)
     app.register_blueprint(series.bp)
     app.register_blueprint(bookings.bp)
+    app.register_blueprint(invitations.bp)
     register_request_hooks(app)
     register_error_handlers(app)
     register_commands(app)

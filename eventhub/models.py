@@ -16,7 +16,7 @@ from eventhub.core.audit import AuditLog
 from eventhub.core.outbox import OutboxMessage
 from eventhub.extensions import db
 from eventhub.feeds.models import FeedToken
-from eventhub.invitations.models import Invitation
+from eventhub.invitations.models import FollowUp, Invitation, Outcome
 from eventhub.series.models import EventSeries, Occurrence, OccurrenceChange, SkippedOccurrence
 
 __all__ = [
@@ -26,12 +26,14 @@ __all__ = [
     "Center",
     "EventSeries",
     "FeedToken",
+    "FollowUp",
     "InvestorProfile",
     "Invitation",
     "Occurrence",
     "OccurrenceChange",
     "OrganizerMembership",
     "OutboxMessage",
+    "Outcome",
     "PasswordResetToken",
     "PitchSlot",
     "Role",

@@ -370,6 +370,8 @@ def _change(
 ) -> None:
     """Set a status and keep it in the history: who, when, from what, to what, why."""
     from_status = booking.status if booking.id is not None else None
+    if from_status in SLOT_HOLDING or to_status in SLOT_HOLDING:
+        _mark_lineup_changed(booking.occurrence, now)
     booking.history.append(
         BookingStatusChange(
             from_status=from_status,
@@ -381,6 +383,12 @@ def _change(
     )
     booking.status = to_status
     booking.updated_at = now
+
+
+def _mark_lineup_changed(occurrence: Any, now: datetime) -> None:
+    """After the line-up was published, investors see that it changed."""
+    if occurrence is not None and occurrence.lineup_published_at is not None:
+        occurrence.lineup_changed_at = now
 
 
 def _new_booking(occurrence: Any, startup: StartupProfile, **fields: Any) -> Booking:
@@ -650,6 +658,7 @@ def fill_freed_slot(slot: PitchSlot, *, actor_id: int | None, now: datetime) -> 
         if result.rowcount != 1:
             continue
         db.session.refresh(candidate)
+        _mark_lineup_changed(occurrence, now)
         candidate.history.append(
             BookingStatusChange(
                 from_status=BookingStatus.waitlisted,

@@ -28,6 +28,7 @@ from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError
 from eventhub.core.transactions import begin_write
 from eventhub.extensions import csrf, db
+from eventhub.invitations import services as invitations
 from eventhub.series.models import Occurrence
 
 
@@ -112,6 +113,7 @@ def mine():
         position=bookings.waitlist_position,
         free_slots=lambda b: bookings.free_slots(b.occurrence_id),
         missing=bookings.intake_missing(profile),
+        follow_ups=invitations.follow_ups_for_startup(profile),
         now=utcnow(),
         form=EmptyForm(),
     )

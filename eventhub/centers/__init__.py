@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("centers", __name__)
-
-from eventhub.centers import views  # noqa: E402,F401 - registers the routes

@@ -10,7 +10,7 @@ from flask_babel import format_date, get_locale
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from eventhub.centers.industries import industry_label
+from eventhub.centers.industries import INDUSTRIES, industry_label
 from eventhub.core.i18n import format_krw, format_local
 
 
@@ -47,6 +47,16 @@ def register_template_helpers(app: Flask) -> None:
         if not value:
             return ""
         return format_local(datetime.fromisoformat(value), ZoneInfo(tz), fmt)
+
+    @app.template_global()
+    def industry_choices() -> list[tuple[str, str]]:
+        return [(code, str(label)) for code, label in INDUSTRIES.items()]
+
+    @app.template_global()
+    def stage_choices() -> list[tuple[str, str]]:
+        from eventhub.bookings.forms import STAGES
+
+        return [(choice.value, str(choice.label)) for choice in STAGES]
 
     @app.template_global()
     def in_korean() -> bool:

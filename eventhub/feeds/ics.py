@@ -66,3 +66,49 @@ def booking_invitation(booking: Any, *, method: str) -> str:
         event.add("attendee", attendee)
     calendar.add_component(event)
     return calendar.to_ical().decode("utf-8")
+
+
+def occurrence_invitation(invitation: Any, *, method: str) -> str:
+    """A METHOD:REQUEST (or CANCEL) for an investor's invitation to one occurrence.
+
+    Its UID is the UID of the occurrence's event in the investor's personal feed, so calendars
+    merge the two instead of showing the day twice.
+    """
+    occurrence = invitation.occurrence
+    series = occurrence.series
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    event = Event()
+    event.add("uid", f"occurrence-{occurrence.id}@{uid_domain()}")
+    event.add("sequence", occurrence.sequence)
+    event.add("dtstamp", occurrence.updated_at)
+    event.add("dtstart", occurrence.start_at)
+    event.add("dtend", occurrence.end_at)
+    event.add("summary", f"{series.title_ko} / {series.title_en}")
+    venue = ", ".join(
+        part
+        for part in (occurrence.effective_venue_name, occurrence.effective_venue_address)
+        if part
+    )
+    if venue:
+        event.add("location", venue)
+    event.add("url", external_url("series.occurrence", occurrence_id=occurrence.id))
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    contact = series.center.contact_email or current_app.config["MAIL_DEFAULT_SENDER"]
+    organizer = vCalAddress(f"mailto:{contact}")
+    organizer.params["cn"] = vText(series.center.name_en)
+    event.add("organizer", organizer)
+    attendee = vCalAddress(f"mailto:{invitation.investor.email}")
+    attendee.params["cn"] = vText(invitation.investor.person_name)
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee.params["rsvp"] = vText("TRUE")
+    attendee.params["partstat"] = vText(
+        {"accepted": "ACCEPTED", "tentative": "TENTATIVE", "declined": "DECLINED"}.get(
+            invitation.status.value, "NEEDS-ACTION"
+        )
+    )
+    event.add("attendee", attendee)
+    calendar.add_component(event)
+    return calendar.to_ical().decode("utf-8")

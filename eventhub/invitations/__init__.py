@@ -1,1 +1,5 @@
-"""Invitations of investors to occurrences (flows arrive with the invitations issue)."""
+"""Invitations: the investor directory, one-click RSVP, the line-up, follow-up interest."""
+
+from flask import Blueprint
+
+bp = Blueprint("invitations", __name__)

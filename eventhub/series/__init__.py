@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("series", __name__)
-
-from eventhub.series import views  # noqa: E402,F401 - registers the routes

@@ -179,6 +179,10 @@ class Occurrence(db.Model):
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_cutoff_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The line-up shown to accepted and tentative investors once published; a change after
+    # publication is marked so that they notice.
+    lineup_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lineup_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

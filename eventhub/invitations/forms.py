@@ -1,0 +1,112 @@
+"""Invitation forms: the directory, the import, invitations, answers, follow-ups, outcomes."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from eventhub.bookings.forms import STAGES
+from eventhub.centers.industries import INDUSTRIES
+
+INDUSTRY_CHOICES = [SelectChoice(code, label) for code, label in INDUSTRIES.items()]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class InvestorForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(),
+            Email(message=_l("Enter a valid email address."), check_deliverability=False),
+        ],
+    )
+    firm = StringField(_l("Firm"), validators=[DataRequired(), Length(max=200)])
+    person_name = StringField(_l("Person"), validators=[DataRequired(), Length(max=100)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+    focus_industries = MultiCheckboxField(_l("Focus industries"), choices=INDUSTRY_CHOICES)
+    stages = MultiCheckboxField(_l("Stages"), choices=STAGES)
+    ticket_min_krw = IntegerField(
+        _l("Smallest ticket (KRW)"), validators=[Optional(), NumberRange(min=0)]
+    )
+    ticket_max_krw = IntegerField(
+        _l("Largest ticket (KRW)"), validators=[Optional(), NumberRange(min=0)]
+    )
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    centers = MultiCheckboxField(_l("Works with centers"), choices=[], coerce=int)
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV or XLSX file"),
+        validators=[
+            FileRequired(message=_l("Choose a file.")),
+            FileAllowed(["csv", "xlsx"], message=_l("Upload a .csv or .xlsx file.")),
+        ],
+    )
+
+
+class ImportConfirmForm(FlaskForm):
+    content = StringField(validators=[DataRequired()])
+    filename = StringField(validators=[DataRequired()])
+
+
+class InviteForm(FlaskForm):
+    investor_ids = MultiCheckboxField(_l("From the directory"), choices=[], coerce=int)
+    emails = TextAreaField(_l("Or paste email addresses"), validators=[Optional()])
+    whole_series = BooleanField(_l("Invite to every future date of this series"))
+
+
+class AnswerForm(FlaskForm):
+    answer = SelectField(
+        choices=[
+            SelectChoice("accepted", _l("Accept")),
+            SelectChoice("tentative", _l("Tentative")),
+            SelectChoice("declined", _l("Decline")),
+        ]
+    )
+
+
+class FollowUpForm(FlaskForm):
+    startup_id = IntegerField(validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)])
+    share_with_startup = BooleanField(_l("Let the startup see that my firm wants to follow up"))
+
+
+class OutcomeForm(FlaskForm):
+    investor_id = SelectField(_l("Investor"), choices=[], coerce=int)
+    startup_id = SelectField(_l("Startup"), choices=[], coerce=int)
+    kind = SelectField(
+        _l("Outcome"),
+        choices=[
+            SelectChoice("meeting", _l("Meeting held")),
+            SelectChoice("term_sheet", _l("Term sheet")),
+            SelectChoice("investment", _l("Investment")),
+        ],
+    )
+    amount_krw = IntegerField(
+        _l("Amount (KRW)"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, message=_l("Enter an amount of 0 won or more.")),
+        ],
+    )
+    happened_on = DateField(_l("Date"), validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)])
