@@ -43,6 +43,7 @@ class Config:
     # Occurrences are stored rows up to this many days ahead (about 18 months).
     RECURRENCE_HORIZON_DAYS = 548
     PASSWORD_RESET_TTL_MINUTES = 60
+    RSVP_TOKEN_MAX_AGE_DAYS = 400
     PASSWORD_MIN_LENGTH = 10
     # Run the outbox dispatcher inside the web process (the single-command default).
     SCHEDULER_EMBEDDED = False

@@ -486,6 +486,23 @@ def sees_lineup(invitation: Invitation | None) -> bool:
     )
 
 
+def investor_sees_lineup(user: Any, occurrence_id: int) -> bool:
+    """True for a logged-in investor whose invitation to the occurrence lets them see it."""
+    profile = (
+        getattr(user, "investor_profile", None)
+        if getattr(user, "is_authenticated", False)
+        else None
+    )
+    if profile is None:
+        return False
+    invitation = db.session.scalar(
+        sa.select(Invitation).where(
+            Invitation.occurrence_id == occurrence_id, Invitation.investor_id == profile.id
+        )
+    )
+    return sees_lineup(invitation)
+
+
 def lineup_entries(occurrence_id: int) -> list[Booking]:
     """The startups holding slots, in slot order."""
     from eventhub.bookings import services as bookings

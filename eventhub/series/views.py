@@ -19,6 +19,7 @@ from eventhub.core.auth import can_organize, require_organizer_of, require_role
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError
 from eventhub.extensions import db
+from eventhub.invitations import services as invitations
 from eventhub.series import bp
 from eventhub.series import services as series_services
 from eventhub.series.forms import (
@@ -137,7 +138,7 @@ def occurrence(occurrence_id: int):
         series=occ.series,
         can_organize=organizer,
         grid=grid,
-        show_names=organizer,
+        show_names=organizer or invitations.investor_sees_lineup(current_user, occ.id),
         is_startup=startup is not None,
         my_booking=my_booking,
         registration_open=open_now,

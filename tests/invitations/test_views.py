@@ -219,3 +219,36 @@ def test_organizer_invites_by_pasted_email_and_nudges_once(app, db, client, auth
     with app.app_context():
         templates = db.session.scalars(sa.select(OutboxMessage.template)).all()
         assert templates.count("invitations/nudge") == 1
+
+
+def test_slot_grid_shows_names_to_an_accepted_investor_once_published(
+    app, db, client, create_user, invitation_token, make_startup
+):
+    _, invitation_id = invitation_token
+    startup_id = make_startup("Carbonix")
+    user_id = create_user("vc@hanbit.example", role="investor", locale="en")
+    with app.app_context():
+        invitation = db.session.get(Invitation, invitation_id)
+        invitation.investor.user_id = user_id
+        occ = invitation.occurrence
+        occ.registration_opens_at = datetime.now(UTC) - timedelta(days=1)
+        occ.registration_closes_at = datetime.now(UTC) + timedelta(days=1)
+        bookings.book_slot(
+            bookings.slots_of(occ.id)[0],
+            startup=db.session.get(StartupProfile, startup_id),
+            actor_id=None,
+            now=datetime.now(UTC),
+        )
+        invitations.answer(invitation, status=RsvpStatus.accepted, now=datetime.now(UTC))
+        db.session.commit()
+        occurrence_id = occ.id
+    post_form(client, "/login", {"email": "vc@hanbit.example", "password": "correct-horse-42"})
+    before = client.get(f"/occurrences/{occurrence_id}").get_data(as_text=True)
+    assert ("Carbonix" in before, "Taken" in before) == (False, True)
+    with app.app_context():
+        invitations.publish_lineup(
+            db.session.get(Occurrence, occurrence_id), actor_id=None, now=datetime.now(UTC)
+        )
+        db.session.commit()
+    after = client.get(f"/occurrences/{occurrence_id}").get_data(as_text=True)
+    assert "Carbonix" in after
