@@ -68,7 +68,13 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "chromium not found and cannot be installed here: browser tests will skip"; fi
 
-test: install translations lint browser-deps test-sqlite test-postgres
+# ical.js (Thunderbird's iCalendar parser) for the feed interoperability tests, pinned by
+# tests/js/package-lock.json. Without Node.js those tests skip (and fail under CI=true).
+node-deps:
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/js --silent --no-audit --no-fund; \
+	else echo "npm not found: the ical.js interoperability tests will skip"; fi
+
+test: install translations lint browser-deps node-deps test-sqlite test-postgres
 
 test-sqlite: install translations
 	$(BIN)/pytest -p no:cacheprovider

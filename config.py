@@ -44,6 +44,10 @@ class Config:
     RECURRENCE_HORIZON_DAYS = 548
     PASSWORD_RESET_TTL_MINUTES = 60
     RSVP_TOKEN_MAX_AGE_DAYS = 400
+    # Calendar feeds: how often clients should refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL,
+    # Cache-Control max-age), and how many rendered feeds each process keeps.
+    FEED_TTL_SECONDS = 3600
+    FEED_CACHE_SIZE = 256
     PASSWORD_MIN_LENGTH = 10
     # Run the outbox dispatcher inside the web process (the single-command default).
     SCHEDULER_EMBEDDED = False

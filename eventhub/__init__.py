@@ -42,6 +42,11 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
     _configure_secret_key(app, env_name)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file database has no server connection to lose: skip the ping on every checkout.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     _configure_mail(app)
     _init_extensions(app)
     return app
@@ -115,7 +120,7 @@ def _configure_mail(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext
 
-    from eventhub import accounts, bookings, centers, invitations, series
+    from eventhub import accounts, bookings, centers, feeds, invitations, series
 
     # Views register their routes on import; importing them here (not in each package's
     # __init__) keeps the packages free of import cycles.
@@ -131,6 +136,8 @@ def _init_extensions(app: Flask) -> None:
         register_request_hooks,
     )
     from eventhub.extensions import babel, csrf, db, login, mail, migrate
+    from eventhub.feeds import versioning as _feed_versioning  # noqa: F401 - listeners
+    from eventhub.feeds import views as _feeds_views
     from eventhub.invitations import views as _invitations_views  # noqa: F401
     from eventhub.models import load_user
     from eventhub.series import views as _series_views  # noqa: F401
@@ -157,6 +164,8 @@ def _init_extensions(app: Flask) -> None:
     app.register_blueprint(series.bp)
     app.register_blueprint(bookings.bp)
     app.register_blueprint(invitations.bp)
+    app.register_blueprint(feeds.bp)
+    _feeds_views.install_log_redaction()
     register_request_hooks(app)
     register_error_handlers(app)
     register_commands(app)

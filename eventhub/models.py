@@ -15,7 +15,7 @@ from eventhub.centers.models import Center, OrganizerMembership
 from eventhub.core.audit import AuditLog
 from eventhub.core.outbox import OutboxMessage
 from eventhub.extensions import db
-from eventhub.feeds.models import FeedToken
+from eventhub.feeds.models import FeedChange, FeedToken
 from eventhub.invitations.models import FollowUp, Invitation, Outcome
 from eventhub.series.models import EventSeries, Occurrence, OccurrenceChange, SkippedOccurrence
 
@@ -25,6 +25,7 @@ __all__ = [
     "BookingStatusChange",
     "Center",
     "EventSeries",
+    "FeedChange",
     "FeedToken",
     "FollowUp",
     "InvestorProfile",

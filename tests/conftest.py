@@ -19,10 +19,19 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Property tests explore new examples on developers' machines; CI replays a fixed set so that
+# a submission's result does not depend on luck. EVENTHUB_HYPOTHESIS_EXAMPLES scales them up.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if IN_CI:
+    hypothesis_settings.load_profile("ci")
+EXAMPLES = int(os.environ.get("EVENTHUB_HYPOTHESIS_EXAMPLES", "0")) or None
 PG_ENV = "EVENTHUB_TEST_POSTGRES_URL"
 PASSWORD = "correct-horse-42"
+ROOT_DIR = Path(__file__).resolve().parents[1]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,6 +63,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if "postgres_only" in item.keywords:
                 item.add_marker(skip_pg)
+    js_ready = shutil.which("node") and (ROOT_DIR / "tests/js/node_modules/ical.js").exists()
+    if IN_CI and not js_ready and any("icaljs" in item.keywords for item in items):
+        raise pytest.UsageError("CI=true but Node.js or ical.js is missing (make node-deps)")
     if not shutil.which("chromium"):
         if IN_CI and any("browser" in item.keywords for item in items):
             raise pytest.UsageError("CI=true but Debian's chromium is not installed")

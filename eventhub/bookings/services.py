@@ -320,7 +320,14 @@ def shift_session(occurrence: Any, *, minutes: int, actor_id: int | None, now: d
 # --- Messages --------------------------------------------------------------------------------
 
 
-def _notify(booking: Booking, event: str, *, now: datetime, method: str | None = None) -> None:
+def _notify(
+    booking: Booking,
+    event: str,
+    *,
+    now: datetime,
+    method: str | None = None,
+    key: str | None = None,
+) -> None:
     """Write the message about `event` into the outbox, with a calendar part if it has one."""
     from eventhub.feeds.ics import booking_invitation
 
@@ -331,7 +338,7 @@ def _notify(booking: Booking, event: str, *, now: datetime, method: str | None =
         return
     locale = startup.user.locale if startup.user else "ko"
     message = outbox.enqueue(
-        key=f"booking:{booking.id}:{event}:{len(booking.history)}",
+        key=key or f"booking:{booking.id}:{event}:{len(booking.history)}",
         recipient=recipient,
         locale=locale,
         template=f"bookings/{event}",
@@ -348,7 +355,11 @@ def _notify(booking: Booking, event: str, *, now: datetime, method: str | None =
         offer_expires_at=booking.offer_expires_at.isoformat() if booking.offer_expires_at else "",
         occurrence_url=external_url("series.occurrence", occurrence_id=occurrence.id),
         bookings_url=external_url("bookings.mine"),
-        reason=booking.history[-1].reason or "" if booking.history else "",
+        reason=(
+            occurrence.cancel_reason or ""
+            if event == "occurrence_cancelled"
+            else (booking.history[-1].reason or "" if booking.history else "")
+        ),
     )
     if method is not None and booking.slot is not None:
         message.attachments = [
@@ -358,6 +369,25 @@ def _notify(booking: Booking, event: str, *, now: datetime, method: str | None =
                 "content": booking_invitation(booking, method=method),
             }
         ]
+
+
+def notify_occurrence_change(occurrence: Any, *, method: str, change_id: int, now: datetime) -> int:
+    """Send every startup holding a slot the updated invitation (REQUEST) or the cancellation."""
+    sent = 0
+    for view in slot_grid(occurrence.id):
+        booking = view.booking
+        if booking is None:
+            continue
+        event = "occurrence_cancelled" if method == "CANCEL" else "occurrence_changed"
+        _notify(
+            booking,
+            event,
+            now=now,
+            method=method,
+            key=f"occurrence-change:{change_id}:booking:{booking.id}",
+        )
+        sent += 1
+    return sent
 
 
 def _change(

@@ -10,6 +10,8 @@ import hashlib
 import logging
 import random
 from datetime import datetime, timedelta
+from email.mime.base import MIMEBase
+from email.mime.text import MIMEText
 from enum import StrEnum
 from typing import Any
 
@@ -157,8 +159,26 @@ def _build(message: OutboxMessage, connection: Any) -> EmailMultiAlternatives:
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     for attachment in message.attachments or []:
-        email.attach(attachment["filename"], attachment["content"], attachment["content_type"])
+        email.attach(_mime_part(attachment))
     return email
+
+
+def _mime_part(attachment: dict[str, str]) -> MIMEBase:
+    """A MIME part for an attachment. Calendar parts carry their ``method`` parameter in the
+    Content-Type itself (RFC 6047): some clients ignore a CANCEL without it."""
+    content_type, _, params = attachment["content_type"].partition(";")
+    maintype, _, subtype = content_type.strip().partition("/")
+    if maintype == "text":
+        part: MIMEBase = MIMEText(attachment["content"], subtype, "utf-8")
+    else:
+        part = MIMEBase(maintype, subtype)
+        part.set_payload(attachment["content"])
+    for param in params.split(";"):
+        name, _, value = param.strip().partition("=")
+        if name and value:
+            part.set_param(name.strip(), value.strip())
+    part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
+    return part
 
 
 def dispatch_due(

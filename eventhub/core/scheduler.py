@@ -61,6 +61,19 @@ def horizon_job(app: Flask) -> None:
                 continue
             if added:
                 log.info("series %s: %d new occurrences", series_id, len(added))
+        _prune_feed_changes()
+
+
+def _prune_feed_changes(keep: int = 1000) -> None:
+    """Old `feed_change` rows only matter for their maximum: keep the newest few."""
+    import sqlalchemy as sa
+
+    from eventhub.extensions import db
+    from eventhub.feeds.models import FeedChange
+
+    newest = db.session.scalar(sa.select(sa.func.max(FeedChange.id))) or 0
+    db.session.execute(sa.delete(FeedChange).where(FeedChange.id < newest - keep))
+    db.session.commit()
 
 
 def expire_offers_job(app: Flask) -> None:

@@ -50,6 +50,8 @@ def register_request_hooks(app: Flask) -> None:
     @app.after_request
     def commit_or_roll_back(response: Response) -> Response:
         """The one place where a request commits: on success only; anything else rolls back."""
+        if not db.session.registry.has():
+            return response  # the request never touched the ORM session (a cached feed)
         if response.status_code < 400:
             db.session.commit()
         else:

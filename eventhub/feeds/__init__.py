@@ -1,1 +1,5 @@
-"""Calendar feeds (tokens now; the feeds arrive with the calendar issue)."""
+"""Calendar feeds: public and personal iCalendar feeds, single-event downloads, invitations."""
+
+from flask import Blueprint
+
+bp = Blueprint("feeds", __name__)

@@ -25,6 +25,11 @@ def booking_uid(booking_id: int) -> str:
     return f"booking-{booking_id}@{uid_domain()}"
 
 
+def booking_sequence(booking: Any) -> int:
+    """Every change of the booking, and every change of its occurrence, is a new version."""
+    return len(booking.history) + booking.occurrence.sequence
+
+
 def booking_invitation(booking: Any, *, method: str) -> str:
     """A METHOD:REQUEST (or CANCEL) calendar object for a startup's pitch slot."""
     occurrence = booking.occurrence
@@ -36,8 +41,7 @@ def booking_invitation(booking: Any, *, method: str) -> str:
     calendar.add("method", method)
     event = Event()
     event.add("uid", booking_uid(booking.id))
-    # Every change of the booking is a new version of the invitation.
-    event.add("sequence", len(booking.history))
+    event.add("sequence", booking_sequence(booking))
     event.add("dtstamp", booking.updated_at)
     event.add("dtstart", slot.start_at)
     event.add("dtend", slot.end_at)

@@ -31,3 +31,17 @@ class FeedToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FeedChange(db.Model):
+    """One row per transaction that changed something a calendar feed shows.
+
+    The newest id is the version of every feed: a cached rendering is served only while it is
+    the version it was rendered at, so a feed is never stale after a change, in any process.
+    Rows are only ever inserted (no row lock for writers to queue on) and old ones pruned.
+    """
+
+    __tablename__ = "feed_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -353,6 +353,44 @@ def _send_invitation(invitation: Invitation, *, now: datetime, kind: str) -> Non
     invitation.last_sent_at = now
 
 
+def notify_occurrence_change(occurrence: Any, *, method: str, change_id: int, now: datetime) -> int:
+    """Send every investor who has not declined the updated invitation or the cancellation."""
+    from eventhub.feeds.ics import occurrence_invitation
+
+    sent = 0
+    for invitation in invitations_of(occurrence.id):
+        if invitation.status == RsvpStatus.declined:
+            continue
+        investor = invitation.investor
+        token = rsvp_token(invitation)
+        kind = "occurrence_cancelled" if method == "CANCEL" else "occurrence_changed"
+        message = outbox.enqueue(
+            key=f"occurrence-change:{change_id}:invitation:{invitation.id}",
+            recipient=investor.email,
+            locale=investor.user.locale if investor.user else "ko",
+            template=f"invitations/{kind}",
+            now=now,
+            center_id=occurrence.series.center_id,
+            person=investor.person_name,
+            series_title_ko=occurrence.series.title_ko,
+            series_title_en=occurrence.series.title_en,
+            start_at=occurrence.start_at.isoformat(),
+            timezone=occurrence.series.timezone,
+            venue=occurrence.effective_venue_name or "",
+            reason=occurrence.cancel_reason or "",
+            page_url=external_url("invitations.rsvp", token=token),
+        )
+        message.attachments = [
+            {
+                "filename": "invite.ics",
+                "content_type": f"text/calendar; method={method}",
+                "content": occurrence_invitation(invitation, method=method),
+            }
+        ]
+        sent += 1
+    return sent
+
+
 def invite(
     occurrences: Iterable[Any],
     *,

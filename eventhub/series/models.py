@@ -111,6 +111,8 @@ class EventSeries(db.Model):
     parent_series_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("event_series.id", ondelete="SET NULL")
     )
+    # The iCalendar SEQUENCE of the series' master event; every edit of the series bumps it.
+    sequence: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     # Occurrences exist as rows up to this instant (the rolling horizon).
     materialized_until_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

@@ -59,6 +59,17 @@ CALENDAR_DETAILS = (
     "venue_name", "venue_address", "online_url",
 )  # fmt: skip
 
+# What people with a booking or an invitation are sent when an occurrence changes.
+NOTIFY_METHODS = {
+    ChangeKind.moved: "REQUEST",
+    ChangeKind.rescheduled: "REQUEST",
+    ChangeKind.venue_changed: "REQUEST",
+    ChangeKind.details_changed: "REQUEST",
+    ChangeKind.restored: "REQUEST",
+    ChangeKind.cancelled: "CANCEL",
+    ChangeKind.removed: "CANCEL",
+}
+
 # Slot layout and registration policy, copied between values and series as they are.
 POLICY_FIELDS = (
     "session_offset_minutes", "slot_minutes", "gap_minutes", "slot_count", "break_every",
@@ -465,17 +476,23 @@ def _record_change(
     """Bump the sequence, log who changed what, and leave a record for notifications."""
     occ.sequence += 1
     occ.updated_at = now
-    db.session.add(
-        OccurrenceChange(
-            occurrence=occ,
-            kind=kind,
-            before=before,
-            after=_snapshot(occ),
-            reason=reason,
-            actor_id=actor_id,
-            changed_at=now,
-        )
+    change = OccurrenceChange(
+        occurrence=occ,
+        kind=kind,
+        before=before,
+        after=_snapshot(occ),
+        reason=reason,
+        actor_id=actor_id,
+        changed_at=now,
     )
+    db.session.add(change)
+    method = NOTIFY_METHODS.get(kind)
+    if method is not None:
+        db.session.flush()
+        # Updated calendar invitations (same UID, higher SEQUENCE) or cancellations, in the
+        # same transaction; the dispatcher sends them.
+        bookings.notify_occurrence_change(occ, method=method, change_id=change.id, now=now)
+        invitations.notify_occurrence_change(occ, method=method, change_id=change.id, now=now)
     audit.record(
         f"occurrence.{kind.value}",
         obj=occ,
@@ -752,6 +769,8 @@ def apply_series_edit(
         target = series
         _assign(series, plan.preview.values)
     target.updated_at = now
+    series.sequence += 1
+    series.updated_at = now
     tz = target.tz
 
     # Skipped dates from the cut on are recomputed for the target.

@@ -495,3 +495,26 @@ def test_another_startups_booking_looks_like_it_does_not_exist(
             missing.value.status,
             str(missing.value.message),
         )
+
+
+def test_confirmation_arrives_with_a_calendar_part_that_names_its_method(
+    app, db, make_occurrence, make_startup, clock, smtp_server, send_mail
+):
+    occurrence_id = make_occurrence()
+    startup_id = make_startup("Carbonix")
+    with app.app_context():
+        booking = bookings.book_slot(
+            _slots(db, occurrence_id)[0], startup=_startup(db, startup_id), actor_id=None, now=clock
+        )
+        db.session.commit()
+        bookings.cancel_booking(booking, actor_id=None, now=clock)
+        db.session.commit()
+    assert send_mail(now=clock + timedelta(minutes=1)) == 2
+    confirmation, cancellation = smtp_server.messages
+    for message, method in ((confirmation, "REQUEST"), (cancellation, "CANCEL")):
+        [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+        assert part.get_param("method") == method
+        assert str(Calendar.from_ical(part.get_content())["METHOD"]) == method
+    assert confirmation["Subject"] == "피칭 슬롯이 확정되었습니다"
+    assert confirmation.get_body(("plain",)) is not None
+    assert confirmation.get_body(("html",)) is not None

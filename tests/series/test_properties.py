@@ -22,7 +22,7 @@ from eventhub.series.recurrence import (
     build_rrule,
     first_start,
 )
-from tests.conftest import clean_database
+from tests.conftest import EXAMPLES, clean_database
 from tests.series.conftest import series_values
 
 ZONES = ["Asia/Seoul", "Europe/Berlin", "America/New_York"]
@@ -78,7 +78,7 @@ def _expected(rule, *, dtstart, tz, policy, until_utc):
 
 
 @settings(
-    max_examples=100,
+    max_examples=EXAMPLES or 100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

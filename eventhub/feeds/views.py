@@ -1,0 +1,171 @@
+"""Feed endpoints: conditional GET and HEAD, strong ETags, the personal token page."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from eventhub.centers import services as centers
+from eventhub.core.clock import utcnow
+from eventhub.core.urls import external_url
+from eventhub.extensions import db
+from eventhub.feeds import bp
+from eventhub.feeds import services as feeds
+from eventhub.series.models import EventSeries, Occurrence, SeriesStatus
+
+_TOKEN_IN_PATH = re.compile(r"(/calendar/feed/)[^/\s.?]+")
+
+
+class RedactFeedTokens(logging.Filter):
+    """Personal feed tokens never reach a log: access-log lines show the path without it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                _TOKEN_IN_PATH.sub(r"\1[redacted]", a) if isinstance(a, str) else a
+                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
+            )
+        if isinstance(record.msg, str):
+            record.msg = _TOKEN_IN_PATH.sub(r"\1[redacted]", record.msg)
+        return True
+
+
+def install_log_redaction() -> None:
+    for name in ("werkzeug", "gunicorn.access", "eventhub"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactFeedTokens) for f in logger.filters):
+            logger.addFilter(RedactFeedTokens())
+
+
+def _locale() -> str:
+    """A public feed's language comes from its URL (``?lang=en``), Korean by default: a feed
+    address must show the same thing to every calendar app that fetches it."""
+    return "en" if request.args.get("lang") == "en" else "ko"
+
+
+def _serve(rendered: feeds.Rendered, *, private: bool, filename: str) -> Response:
+    ttl = current_app.config["FEED_TTL_SECONDS"]
+    headers = {
+        "Content-Type": "text/calendar; charset=utf-8",
+        "Content-Disposition": f'inline; filename="{filename}"',
+        "ETag": rendered.etag,
+        "Last-Modified": rendered.last_modified_http,
+        "Cache-Control": f"max-age={ttl}, {'private' if private else 'public'}",
+    }
+    response = Response(rendered.body, headers=headers)
+    return response.make_conditional(request)
+
+
+@bp.route("/calendar/all.ics")
+def all_feed():
+    return _serve(
+        feeds.get_feed(feeds.FeedScope("all"), locale=_locale()), private=False, filename="all.ics"
+    )
+
+
+@bp.route("/calendar/centers/<slug>.ics")
+def center_feed(slug: str):
+    def resolve() -> feeds.FeedScope | None:
+        center = centers.get_center(slug)
+        return feeds.FeedScope("center", center.id) if center else None
+
+    rendered = feeds.get_feed(locale=_locale(), key=("center", slug), resolve=resolve)
+    if rendered is None:
+        abort(404)
+    return _serve(rendered, private=False, filename=f"{slug}.ics")
+
+
+@bp.route("/calendar/series/<slug>.ics")
+def series_feed(slug: str):
+    def resolve() -> feeds.FeedScope | None:
+        series = db.session.scalar(sa.select(EventSeries).where(EventSeries.slug == slug))
+        if series is None or series.status != SeriesStatus.published or not series.is_public:
+            return None
+        return feeds.FeedScope("series", series.id)
+
+    rendered = feeds.get_feed(locale=_locale(), key=("series", slug), resolve=resolve)
+    if rendered is None:
+        abort(404)
+    return _serve(rendered, private=False, filename=f"{slug}.ics")
+
+
+@bp.route("/calendar/feed/<token>.ics")
+def personal_feed(token: str):
+    found = feeds.scope_for_token(token)
+    if found is None:
+        abort(404)
+    scope, locale = found
+    return _serve(feeds.get_feed(scope, locale=locale), private=True, filename="eventhub.ics")
+
+
+@bp.route("/calendar/occurrences/<int:occurrence_id>.ics")
+def occurrence_file(occurrence_id: int):
+    occurrence = db.session.get(Occurrence, occurrence_id)
+    if occurrence is None or not (
+        occurrence.series.status == SeriesStatus.published and occurrence.series.is_public
+    ):
+        abort(404)
+    body = feeds.single_occurrence(occurrence, locale=_locale())
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="eventhub-{occurrence_id}.ics"'
+    return response
+
+
+def subscribe_links(https_url: str, *, name: str) -> dict[str, str]:
+    """webcal://, https, Google Calendar and Outlook links for a feed URL."""
+    webcal = "webcal://" + https_url.split("://", 1)[1]
+    return {
+        "https": https_url,
+        "webcal": webcal,
+        "google": "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe=""),
+        "outlook": (
+            "https://outlook.live.com/calendar/0/addfromweb?url="
+            + quote(https_url, safe="")
+            + "&name="
+            + quote(name, safe="")
+        ),
+    }
+
+
+@bp.app_template_global()
+def feed_links(kind: str, **values) -> dict[str, str]:
+    endpoint = {
+        "all": "feeds.all_feed",
+        "center": "feeds.center_feed",
+        "series": "feeds.series_feed",
+    }[kind]
+    return subscribe_links(external_url(endpoint, **values), name="EventHub")
+
+
+@bp.route("/account/calendar", methods=["GET", "POST"])
+@login_required
+def personal():
+    """The user's personal feed: regenerate (the old URL stops working) or revoke it."""
+    from flask_wtf import FlaskForm
+
+    form = FlaskForm()
+    new_url = None
+    if form.validate_on_submit():
+        if request.form.get("action") == "revoke":
+            feeds.revoke_token(current_user.id, now=utcnow())
+            flash(
+                _("Your calendar feed has been switched off; its old address no longer works."),
+                "info",
+            )
+            return redirect(url_for("feeds.personal"))
+        token = feeds.regenerate_token(current_user.id, now=utcnow())
+        new_url = external_url("feeds.personal_feed", token=token)
+    live = feeds.live_token(current_user.id)
+    return render_template(
+        "feeds/personal.html",
+        form=form,
+        live=live,
+        links=subscribe_links(new_url, name="EventHub") if new_url else None,
+    )
