@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from eventhub.core.forms import BaseForm as FlaskForm
 from eventhub.core.i18n import is_valid_timezone
 
 LOCALE_CHOICES = [SelectChoice("ko", "한국어"), SelectChoice("en", "English")]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
@@ -26,6 +25,7 @@ from wtforms.validators import (
 
 from eventhub.bookings.services import brn_is_valid
 from eventhub.centers.industries import INDUSTRIES
+from eventhub.core.forms import BaseForm as FlaskForm
 from eventhub.core.urls import is_http_url
 
 STAGES = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -21,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventhub.bookings.forms import STAGES
 from eventhub.centers.industries import INDUSTRIES
+from eventhub.core.forms import BaseForm as FlaskForm
 
 INDUSTRY_CHOICES = [SelectChoice(code, label) for code, label in INDUSTRIES.items()]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -29,6 +28,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventhub.bookings.models import BookingMode, WaitlistMode
 from eventhub.centers.industries import INDUSTRIES
+from eventhub.core.forms import BaseForm as FlaskForm
 from eventhub.core.i18n import is_valid_timezone
 from eventhub.core.urls import is_http_url
 from eventhub.series.models import HolidayPolicy, SeriesStatus

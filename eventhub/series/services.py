@@ -25,6 +25,7 @@ from eventhub.centers.models import Center
 from eventhub.core import audit
 from eventhub.core.errors import DomainError, InvalidInput
 from eventhub.core.i18n import is_valid_timezone
+from eventhub.core.text import strip_controls
 from eventhub.extensions import db
 from eventhub.invitations import services as invitations
 from eventhub.series.models import (
@@ -421,7 +422,8 @@ def _assign(series: EventSeries, values: SeriesValues) -> None:
         "duration_minutes", "rrule", "holiday_policy", "is_public", "status",
         *POLICY_FIELDS,
     ):  # fmt: skip
-        setattr(series, name, getattr(values, name))
+        value = getattr(values, name)
+        setattr(series, name, strip_controls(value) if isinstance(value, str) else value)
     series.extra_holidays = dict(values.extra_holidays) or None
     series.eligible_industries = list(values.eligible_industries) or None
 

@@ -331,3 +331,10 @@ def test_registration_window_override_for_one_occurrence(app, db, client, organi
     )
     assert bad.status_code == 422
     assert "Registration must open before it closes." in bad.get_data(as_text=True)
+
+
+def test_control_characters_are_dropped_from_what_people_type(app, db, client, organizer):
+    data = {**FORM, "title_en": "Null\x00 Day\x1b", "save": "1"}
+    assert post_form(client, "/organize/centers/daegu/series/new", data).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(EventSeries.title_en)) == "Null Day"
