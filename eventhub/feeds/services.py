@@ -20,7 +20,6 @@ import hashlib
 import re
 import secrets
 import threading
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,7 +29,18 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from icalendar import Calendar, Event, Timezone, vDuration, vText
+from icalendar import (
+    Calendar,
+    Event,
+    Parameters,
+    Timezone,
+    vDDDTypes,
+    vDuration,
+    vInt,
+    vRecur,
+    vText,
+    vUri,
+)
 
 from eventhub.accounts.models import Role
 from eventhub.bookings.models import SLOT_HOLDING, Booking, BookingStatus
@@ -50,9 +60,14 @@ from eventhub.series.recurrence import expand
 
 CANCELLED_PREFIX = {"ko": "[취소] ", "en": "[Cancelled] "}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Lone surrogates and private-use code points have no meaning in a calendar.
+_UNPRINTABLE = re.compile("[\ud800-\udfff\ue000-\uf8ff]")
 
 
 # --- Text --------------------------------------------------------------------------------------
+
+
+_NO_PARAMETERS = Parameters()
 
 
 class SafeText(vText):
@@ -62,6 +77,16 @@ class SafeText(vText):
     ``C:\\New`` would come back as ``C:`` + newline + ``ew``. This escapes the backslash first
     and nothing else, so every parser reads back what was typed.
     """
+
+    __slots__ = ()
+
+    def __new__(cls, value: str, *args: Any, **kwargs: Any) -> SafeText:
+        # vText builds a fresh Parameters mapping per value, the dearest step of building a
+        # large feed; our text properties have no parameters, so they share one empty mapping.
+        self = str.__new__(cls, value)
+        self.encoding = "utf-8"
+        self.params = _NO_PARAMETERS
+        return self
 
     def to_ical(self) -> bytes:
         text = str(self)
@@ -81,11 +106,33 @@ def clean(text: str | None) -> str:
     C1) and with Unicode line and paragraph separators turned into plain newlines."""
     text = (text or "").replace("\u2028", "\n").replace("\u2029", "\n")
     text = _CONTROL.sub("", text)
-    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cs", "Co"))
+    return _UNPRINTABLE.sub("", text)
 
 
 def _text(value: str | None) -> SafeText:
     return SafeText(clean(value))
+
+
+def _put(component: Any, name: str, value: Any) -> None:
+    """Set a property with its iCalendar type given directly.
+
+    icalendar's ``add`` detects the type of every value, which is most of the cost of
+    building a large feed; our values' types are known, so they are set as they are.
+    """
+    if isinstance(value, vText | vRecur | vDuration | vDDDTypes | vInt | vUri):
+        prop = value
+    elif isinstance(value, datetime):
+        prop = vDDDTypes(value)
+    elif isinstance(value, timedelta):
+        prop = vDuration(value)
+    elif isinstance(value, bool | int):
+        prop = vInt(int(value))
+    elif isinstance(value, str):
+        prop = SafeText(value)
+    else:
+        component.add(name, value)
+        return
+    component[name.upper()] = prop
 
 
 def _title(series: EventSeries, locale: str) -> str:
@@ -116,9 +163,9 @@ def _contact(center: Center) -> SafeText:
 
 
 def _common(event: Event, *, series: EventSeries, locale: str, changed_at: datetime) -> None:
-    event.add("dtstamp", changed_at.astimezone(UTC))
-    event.add("last-modified", changed_at.astimezone(UTC))
-    event.add("contact", _contact(series.center))
+    _put(event, "dtstamp", changed_at.astimezone(UTC))
+    _put(event, "last-modified", changed_at.astimezone(UTC))
+    _put(event, "contact", _contact(series.center))
 
 
 def _location(name: str | None, address: str | None, link: str | None) -> str:
@@ -172,23 +219,24 @@ def series_events(
 
     if series.rrule:
         master = Event()
-        master.add("uid", uid)
-        master.add("summary", _summary(series, None, locale))
-        master.add("dtstart", dtstart.replace(tzinfo=tz))
-        master.add("duration", duration)
-        master.add("rrule", _text_rrule(_until_in_utc(series.rrule, tz)))
+        _put(master, "uid", uid)
+        _put(master, "summary", _summary(series, None, locale))
+        _put(master, "dtstart", dtstart.replace(tzinfo=tz))
+        _put(master, "duration", duration)
+        _put(master, "rrule", _text_rrule(_until_in_utc(series.rrule, tz)))
         missing = sorted(local for instant, local in instants.items() if instant not in by_original)
         if missing:
             master.add("exdate", [local.replace(tzinfo=tz) for local in missing])
-        master.add("sequence", series.sequence)
-        master.add("status", "CONFIRMED")
+        _put(master, "sequence", series.sequence)
+        _put(master, "status", "CONFIRMED")
         _describe(
             master,
             series=series,
             locale=locale,
             url=external_url("series.detail", slug=series.slug),
         )
-        master.add(
+        _put(
+            master,
             "location",
             _text(_location(series.venue_name, series.venue_address, series.online_url)),
         )
@@ -209,13 +257,13 @@ def series_events(
             continue
         event = _occurrence_event(occurrence, series=series, locale=locale)
         if in_rule:
-            event.add("uid", uid)
+            _put(event, "uid", uid)
             # The rule's own wall-clock time, as clients compute it (even inside a DST gap).
-            event.add("recurrence-id", instants[occurrence.original_start_at].replace(tzinfo=tz))
+            _put(event, "recurrence-id", instants[occurrence.original_start_at].replace(tzinfo=tz))
         elif not series.rrule and not occurrence.is_detached:
-            event.add("uid", uid)
+            _put(event, "uid", uid)
         else:
-            event.add("uid", f"occurrence-{occurrence.id}@{uid_domain()}")
+            _put(event, "uid", f"occurrence-{occurrence.id}@{uid_domain()}")
         events.append(event)
     return events
 
@@ -271,12 +319,13 @@ def _differs(occurrence: Occurrence, series: EventSeries, duration: timedelta) -
 def _occurrence_event(occurrence: Occurrence, *, series: EventSeries, locale: str) -> Event:
     tz = series.tz
     event = Event()
-    event.add("summary", _summary(series, occurrence.status, locale))
-    event.add("dtstart", _when(occurrence.start_at, tz))
-    event.add("dtend", _when(occurrence.end_at, tz))
-    event.add("sequence", occurrence.sequence)
-    event.add("status", "CANCELLED" if occurrence.is_cancelled else "CONFIRMED")
-    event.add(
+    _put(event, "summary", _summary(series, occurrence.status, locale))
+    _put(event, "dtstart", _when(occurrence.start_at, tz))
+    _put(event, "dtend", _when(occurrence.end_at, tz))
+    _put(event, "sequence", occurrence.sequence)
+    _put(event, "status", "CANCELLED" if occurrence.is_cancelled else "CONFIRMED")
+    _put(
+        event,
         "location",
         _text(
             _location(
@@ -305,8 +354,8 @@ def _occurrence_event(occurrence: Occurrence, *, series: EventSeries, locale: st
 def _describe(event: Event, *, series: EventSeries, locale: str, url: str, extra: str = "") -> None:
     description = series.description_ko if locale == "ko" else series.description_en
     text = "\n\n".join(part for part in (extra, description or "", url) if part)
-    event.add("description", _text(text))
-    event.add("url", url)
+    _put(event, "description", _text(text))
+    _put(event, "url", vUri(url))
 
 
 def _finish(calendar: Calendar, events: Iterable[Event]) -> bytes:
@@ -460,7 +509,7 @@ def _investor_feed(investor_id: int, *, locale: str) -> bytes:
         occurrence = invitation.occurrence
         series = occurrence.series
         event = _occurrence_event(occurrence, series=series, locale=locale)
-        event.add("uid", invitations.occurrence_uid(occurrence))
+        _put(event, "uid", invitations.occurrence_uid(occurrence))
         if not occurrence.is_cancelled:
             event["status"] = (
                 "CONFIRMED" if invitation.status == RsvpStatus.accepted else "TENTATIVE"
@@ -492,7 +541,7 @@ def _investor_feed(investor_id: int, *, locale: str) -> bytes:
                 lines.append(" · ".join(p for p in parts if p))
             description = str(event.get("description", ""))
             del event["description"]
-            event.add("description", _text("\n".join(lines) + "\n\n" + description))
+            _put(event, "description", _text("\n".join(lines) + "\n\n" + description))
         changed = max(
             occurrence.updated_at,
             series.updated_at,
@@ -500,8 +549,8 @@ def _investor_feed(investor_id: int, *, locale: str) -> bytes:
         )
         del event["dtstamp"]
         del event["last-modified"]
-        event.add("dtstamp", changed)
-        event.add("last-modified", changed)
+        _put(event, "dtstamp", changed)
+        _put(event, "last-modified", changed)
         events.append(event)
     return _finish(calendar, events)
 
@@ -528,15 +577,16 @@ def _startup_feed(startup_id: int, *, locale: str) -> bytes:
         tz = series.tz
         cancelled = booking.status == BookingStatus.cancelled or occurrence.is_cancelled
         event = Event()
-        event.add("uid", booking_uid(booking.id))
+        _put(event, "uid", booking_uid(booking.id))
         prefix = CANCELLED_PREFIX[locale] if cancelled else ""
         label = "피칭" if ko else "Pitch"
-        event.add("summary", _text(f"{prefix}{label}: {_title(series, locale)}"))
-        event.add("dtstart", slot.start_at.astimezone(tz))
-        event.add("dtend", slot.end_at.astimezone(tz))
-        event.add("sequence", booking_sequence(booking))
-        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-        event.add(
+        _put(event, "summary", _text(f"{prefix}{label}: {_title(series, locale)}"))
+        _put(event, "dtstart", slot.start_at.astimezone(tz))
+        _put(event, "dtend", slot.end_at.astimezone(tz))
+        _put(event, "sequence", booking_sequence(booking))
+        _put(event, "status", "CANCELLED" if cancelled else "CONFIRMED")
+        _put(
+            event,
             "location",
             _text(
                 _location(
@@ -547,8 +597,8 @@ def _startup_feed(startup_id: int, *, locale: str) -> bytes:
             ),
         )
         url = external_url("series.occurrence", occurrence_id=occurrence.id)
-        event.add("description", _text(url))
-        event.add("url", url)
+        _put(event, "description", _text(url))
+        _put(event, "url", vUri(url))
         _common(
             event,
             series=series,
@@ -731,5 +781,5 @@ def single_occurrence(occurrence: Occurrence, *, locale: str) -> bytes:
         name=_title(series, locale), description=_title(series, locale), timezone=series.timezone
     )
     event = _occurrence_event(occurrence, series=series, locale=locale)
-    event.add("uid", f"occurrence-{occurrence.id}@{uid_domain()}")
+    _put(event, "uid", f"occurrence-{occurrence.id}@{uid_domain()}")
     return _finish(calendar, [event])
