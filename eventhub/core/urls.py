@@ -10,10 +10,17 @@ from werkzeug.routing import MapAdapter
 
 
 def _adapter() -> MapAdapter:
-    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
-    return current_app.url_map.bind(
+    # Bound once per app and base URL: feeds build hundreds of links per document.
+    base_url = current_app.config["PUBLIC_BASE_URL"]
+    cached = current_app.extensions.get("eventhub_url_adapter")
+    if cached is not None and cached[0] == base_url:
+        return cached[1]
+    base = urlsplit(base_url)
+    adapter = current_app.url_map.bind(
         base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme
     )
+    current_app.extensions["eventhub_url_adapter"] = (base_url, adapter)
+    return adapter
 
 
 def external_url(endpoint: str, **values: Any) -> str:

@@ -343,7 +343,11 @@ class Holidays:
 
 
 def apply_holiday_policy(
-    starts: Iterable[datetime], *, policy: str, holidays: Holidays
+    starts: Iterable[datetime],
+    *,
+    policy: str,
+    holidays: Holidays,
+    occupied: Iterable[date] = (),
 ) -> list[PlannedDate]:
     """What the policy does to each rule start: keep it, skip it, or move it forward.
 
@@ -351,7 +355,9 @@ def apply_holiday_policy(
     instead, so that one day never holds the same series twice.
     """
     starts = list(starts)
-    taken = {s.date() for s in starts}
+    # Days already used: the rule's own, and those of dates stored earlier (a previous batch
+    # may have moved a date forward into this one).
+    taken = {s.date() for s in starts} | set(occupied)
     planned = []
     for start in starts:
         name = holidays.name(start.date())

@@ -321,10 +321,20 @@ def _plan(
     starts = expand(
         series.rrule, dtstart=anchor, after=after_local or dtstart, until=until_local + LOOKAHEAD
     )
+    occupied: set[date] = set()
     if after_local is not None:
         starts = [s for s in starts if s > after_local]
+        recent = to_utc(after_local - LOOKAHEAD, series.tz)
+        occupied = {
+            start.astimezone(series.tz).date()
+            for start in db.session.scalars(
+                sa.select(Occurrence.start_at).where(
+                    Occurrence.series_id == series.id, Occurrence.start_at >= recent
+                )
+            )
+        }
     planned = apply_holiday_policy(
-        starts, policy=series.holiday_policy, holidays=_series_holidays(series)
+        starts, policy=series.holiday_policy, holidays=_series_holidays(series), occupied=occupied
     )
     return [p for p in planned if p.original <= until_local]
 

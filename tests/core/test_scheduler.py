@@ -6,8 +6,19 @@ from eventhub.core import scheduler as scheduler_module
 from tests.conftest import make_test_app
 
 
+def _idle(name: str):
+    def job(app) -> None:
+        return None
+
+    job.__name__ = name
+    return job
+
+
 def test_embedded_scheduler_starts_only_when_serving(database_url, db, tmp_path, monkeypatch):
     monkeypatch.setattr(scheduler_module, "_scheduler", None)
+    # The real jobs would touch the database from scheduler threads while the test cleans it.
+    for name in ("dispatch_job", "horizon_job", "expire_offers_job"):
+        monkeypatch.setattr(scheduler_module, name, _idle(name))
     monkeypatch.delenv("EVENTHUB_SERVING", raising=False)
     make_test_app(database_url, tmp_path, SCHEDULER_EMBEDDED=True)
     assert scheduler_module._scheduler is None
@@ -22,4 +33,4 @@ def test_embedded_scheduler_starts_only_when_serving(database_url, db, tmp_path,
         make_test_app(database_url, tmp_path, SCHEDULER_EMBEDDED=True)
         assert scheduler_module._scheduler is started
     finally:
-        started.shutdown(wait=False)
+        started.shutdown(wait=True)

@@ -587,3 +587,23 @@ def test_edit_all_changing_the_venue_is_a_new_version_of_every_future_occurrence
             (1, [ChangeKind.details_changed])
         ] * 3
         assert series.venue_name == "대구 엑스코"
+
+
+def test_extending_in_steps_never_puts_two_dates_on_one_day(app, db, create_series):
+    # Every other day from 2027-08-29 09:30 over Chuseok 2027 (14th-16th): the 14th moves to
+    # Friday the 17th, so the 16th, whose next business day is also the 17th, is skipped, even
+    # when the 14th was stored by an earlier extension than the 16th. (Found by hypothesis.)
+    now = datetime(2027, 8, 27, tzinfo=UTC)
+    series_id = create_series(
+        rrule="FREQ=DAILY;INTERVAL=2", start_date=date(2027, 8, 29), start_time=time(9, 30),
+        duration_minutes=60, session_offset_minutes=0, slot_count=2,
+        holiday_policy="next_business_day", now=now, horizon_days=20,
+    )  # fmt: skip
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        services.materialize_occurrences(series, until=now + timedelta(days=21))
+        db.session.commit()
+        days = [s[:10] for s in _local_starts(db, series_id)]
+        skipped = db.session.scalars(sa.select(SkippedOccurrence.original_start_at)).all()
+    assert days[-2:] == ["2027-09-12", "2027-09-17"]
+    assert skipped == [datetime(2027, 9, 16, 0, 30, tzinfo=UTC)]
