@@ -161,18 +161,11 @@ def send_mail_command() -> None:
 @with_appcontext
 def extend_horizon_command() -> None:
     """Store the occurrences of every series up to the rolling horizon."""
-    import sqlalchemy as sa
-
     from eventhub.core.scheduler import horizon_job
-    from eventhub.extensions import db
-    from eventhub.series.models import Occurrence
 
     ensure_schema_current()
-    before = db.session.scalar(sa.select(sa.func.count()).select_from(Occurrence))
-    db.session.rollback()
-    horizon_job(current_app._get_current_object())
-    after = db.session.scalar(sa.select(sa.func.count()).select_from(Occurrence))
-    click.echo(f"Added {after - before} occurrence(s).")
+    added = horizon_job(current_app._get_current_object())
+    click.echo(f"Added {added} occurrence(s).")
 
 
 @click.command("expire-offers")

@@ -26,7 +26,7 @@ from wtforms.validators import (
 from eventhub.bookings.services import brn_is_valid
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.forms import BaseForm as FlaskForm
-from eventhub.core.urls import is_http_url
+from eventhub.core.forms import http_url
 
 STAGES = [
     SelectChoice("pre_seed", _l("Pre-seed")),
@@ -61,7 +61,7 @@ class IntakeForm(FlaskForm):
     )
     one_liner = StringField(_l("One-line pitch"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    deck_url = StringField(_l("Deck link"), validators=[Optional(), Length(max=500)])
+    deck_url = StringField(_l("Deck link"), validators=[Optional(), Length(max=500), http_url])
     team_size = IntegerField(
         _l("Team size"),
         validators=[Optional(), NumberRange(min=1, max=100000, message=_l("At least one person."))],
@@ -81,10 +81,6 @@ class IntakeForm(FlaskForm):
             raise ValidationError(
                 _l("This is not a valid business registration number (check digit).")
             )
-
-    def validate_deck_url(self, field: StringField) -> None:
-        if field.data and not is_http_url(field.data):
-            raise ValidationError(_l("Use a link that starts with http:// or https://."))
 
     def validate_amount_sought_krw(self, field: IntegerField) -> None:
         if field.raw_data and field.raw_data[0] and field.data is None:

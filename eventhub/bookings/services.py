@@ -31,9 +31,9 @@ from eventhub.bookings.models import (
     PitchSlot,
     WaitlistMode,
 )
-from eventhub.centers.industries import INDUSTRIES, industry_label
+from eventhub.centers.industries import industry_label
 from eventhub.core import audit, outbox
-from eventhub.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from eventhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from eventhub.core.transactions import is_postgresql
 from eventhub.core.urls import external_url
 from eventhub.extensions import db
@@ -47,10 +47,6 @@ class SlotTaken(Conflict):
 
 class AlreadyBooked(Conflict):
     message = _l("You already have a booking or application for this investor day.")
-
-
-class OccurrenceFull(Conflict):
-    message = _l("Every slot of this investor day is taken. You can join the waitlist.")
 
 
 class RegistrationClosed(Conflict):
@@ -853,17 +849,12 @@ def carry_over(booking: Booking, *, actor_id: int | None, now: datetime) -> Book
 
 
 def occurrence_bookings(occurrence_id: int) -> list[Booking]:
-    """Every booking of an occurrence, newest state first grouped by status."""
+    """Every booking of an occurrence, in the order they were made."""
     return list(
         db.session.scalars(
             sa.select(Booking).where(Booking.occurrence_id == occurrence_id).order_by(Booking.id)
         )
     )
-
-
-def lineup(occurrence_id: int) -> list[SlotView]:
-    """The slots with their startups, in time order (blocked and free slots included)."""
-    return slot_grid(occurrence_id)
 
 
 def active_booking_counts(occurrence_ids: Iterable[int]) -> dict[int, int]:
@@ -901,10 +892,3 @@ def active_booking_of(occurrence_id: int, startup: StartupProfile) -> Booking | 
 def startup_of(user: Any) -> StartupProfile | None:
     """The startup profile of a signed-in startup user."""
     return getattr(user, "startup_profile", None)
-
-
-def industries_choices() -> list[tuple[str, str]]:
-    return [(code, str(label)) for code, label in INDUSTRIES.items()]
-
-
-__all__ = ["DomainError"]

@@ -27,6 +27,7 @@ from eventhub.core.auth import can_organize, require_organizer_of, require_role
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError
 from eventhub.core.transactions import begin_write
+from eventhub.core.web import act_then_redirect
 from eventhub.extensions import csrf, db
 from eventhub.invitations import services as invitations
 from eventhub.series.models import Occurrence
@@ -51,18 +52,6 @@ def _slot(occurrence: Occurrence, slot_id: int | None) -> PitchSlot:
     if slot is None or slot.occurrence_id != occurrence.id:
         raise bookings.SlotNotFound()
     return slot
-
-
-def _act(action: Callable[[], Any], *, done: str, back: str) -> Any:
-    """Run one write use case; on a rule's "no", roll back and show why on the page."""
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(back, code=303)
-    flash(done, "success")
-    return redirect(back, code=303)
 
 
 def _back(default: str) -> str:
@@ -129,7 +118,7 @@ def book(occurrence_id: int):
     if not form.validate_on_submit():
         flash(_("Choose a slot."), "error")
         return redirect(back, code=303)
-    return _act(
+    return act_then_redirect(
         lambda: bookings.book_slot(
             _slot(occurrence, form.slot_id.data),
             startup=_startup(),
@@ -152,7 +141,7 @@ def apply(occurrence_id: int):
     if not form.validate_on_submit():
         flash(_("Choose slots from the list."), "error")
         return redirect(back, code=303)
-    return _act(
+    return act_then_redirect(
         lambda: bookings.apply_for(
             occurrence,
             startup=_startup(),
@@ -171,7 +160,7 @@ def join_waitlist(occurrence_id: int):
     begin_write()
     occurrence = _occurrence(occurrence_id)
     EmptyForm().validate_on_submit()
-    return _act(
+    return act_then_redirect(
         lambda: bookings.join_waitlist(
             occurrence, startup=_startup(), actor_id=current_user.id, now=utcnow()
         ),
@@ -188,7 +177,7 @@ def _own_booking(booking_id: int) -> Booking:
 @require_role(Role.startup)
 def cancel(booking_id: int):
     begin_write()
-    return _act(
+    return act_then_redirect(
         lambda: bookings.cancel_booking(
             _own_booking(booking_id), actor_id=current_user.id, now=utcnow()
         ),
@@ -214,14 +203,16 @@ def switch(booking_id: int):
             now=utcnow(),
         )
 
-    return _act(action, done=_("Your slot has been changed."), back=url_for("bookings.mine"))
+    return act_then_redirect(
+        action, done=_("Your slot has been changed."), back=url_for("bookings.mine")
+    )
 
 
 @bp.route("/bookings/<int:booking_id>/accept", methods=["POST"])
 @require_role(Role.startup)
 def accept(booking_id: int):
     begin_write()
-    return _act(
+    return act_then_redirect(
         lambda: bookings.accept_offer(
             _own_booking(booking_id), actor_id=current_user.id, now=utcnow()
         ),
@@ -324,7 +315,9 @@ def manage(occurrence_id: int):
 
 
 def _organizer_action(occurrence_id: int, action: Callable[[], Any], done: str) -> Any:
-    return _act(action, done=done, back=url_for("bookings.manage", occurrence_id=occurrence_id))
+    return act_then_redirect(
+        action, done=done, back=url_for("bookings.manage", occurrence_id=occurrence_id)
+    )
 
 
 @bp.route("/organize/bookings/<int:booking_id>/<any(approve, assign):verb>", methods=["POST"])

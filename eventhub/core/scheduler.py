@@ -35,22 +35,17 @@ def dispatch_job(app: Flask) -> None:
             log.info("sent %d outbox messages", sent)
 
 
-def horizon_job(app: Flask) -> None:
-    """Store every series' occurrences up to the rolling horizon; one commit per series."""
-    import sqlalchemy as sa
-
+def horizon_job(app: Flask) -> int:
+    """Store every series' occurrences up to the rolling horizon; one commit per series, so
+    one failing series cannot undo the others. Returns the rows added."""
     from eventhub.extensions import db
-    from eventhub.series.models import EventSeries, SeriesStatus
-    from eventhub.series.services import materialize_occurrences
+    from eventhub.series.models import EventSeries
+    from eventhub.series.services import materialize_occurrences, series_to_extend
 
+    total = 0
     with app.app_context():
         until = utcnow() + timedelta(days=app.config["RECURRENCE_HORIZON_DAYS"])
-        ids = db.session.scalars(
-            sa.select(EventSeries.id).where(
-                EventSeries.status != SeriesStatus.archived, EventSeries.rrule.is_not(None)
-            )
-        ).all()
-        for series_id in ids:
+        for series_id in series_to_extend():
             try:
                 series = db.session.get(EventSeries, series_id)
                 added = materialize_occurrences(series, until=until)
@@ -59,9 +54,11 @@ def horizon_job(app: Flask) -> None:
                 db.session.rollback()
                 log.exception("extending the horizon of series %s failed", series_id)
                 continue
+            total += len(added)
             if added:
                 log.info("series %s: %d new occurrences", series_id, len(added))
         _prune_feed_changes()
+    return total
 
 
 def _prune_feed_changes(keep: int = 1000) -> None:

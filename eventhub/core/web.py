@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -122,3 +123,16 @@ def register_error_handlers(app: Flask) -> None:
             _("Something went wrong"),
             _("An unexpected error occurred. It has been logged; please try again later."),
         )
+
+
+def act_then_redirect(action: Callable[[], Any], *, done: str, back: str) -> Response:
+    """Run one write use case from a small action form; on a rule's "no", roll back and show
+    why on the page it came from. Either way the browser is sent back (303)."""
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(back, code=303)
+    flash(done, "success")
+    return redirect(back, code=303)

@@ -47,7 +47,16 @@ from eventhub.bookings.models import SLOT_HOLDING, Booking, BookingStatus
 from eventhub.centers.models import Center
 from eventhub.core.urls import external_url
 from eventhub.extensions import db
-from eventhub.feeds.ics import PRODID, booking_sequence, booking_uid, uid_domain
+from eventhub.feeds.ics import (
+    NO_PARAMETERS,
+    PRODID,
+    SafeText,
+    booking_sequence,
+    booking_uid,
+    clean,
+    occurrence_uid,
+    uid_domain,
+)
 from eventhub.feeds.models import FeedToken
 from eventhub.invitations.models import Invitation, RsvpStatus
 from eventhub.series.models import (
@@ -59,54 +68,9 @@ from eventhub.series.models import (
 from eventhub.series.recurrence import expand
 
 CANCELLED_PREFIX = {"ko": "[취소] ", "en": "[Cancelled] "}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Lone surrogates and private-use code points have no meaning in a calendar.
-_UNPRINTABLE = re.compile("[\ud800-\udfff\ue000-\uf8ff]")
 
 
 # --- Text --------------------------------------------------------------------------------------
-
-
-_NO_PARAMETERS = Parameters()
-
-
-class SafeText(vText):
-    """TEXT escaped exactly as RFC 5545 §3.3.11 says.
-
-    icalendar reads a literal backslash-N in the input as a newline escape, so a title
-    ``C:\\New`` would come back as ``C:`` + newline + ``ew``. This escapes the backslash first
-    and nothing else, so every parser reads back what was typed.
-    """
-
-    __slots__ = ()
-
-    def __new__(cls, value: str, *args: Any, **kwargs: Any) -> SafeText:
-        # vText builds a fresh Parameters mapping per value, the dearest step of building a
-        # large feed; our text properties have no parameters, so they share one empty mapping.
-        self = str.__new__(cls, value)
-        self.encoding = "utf-8"
-        self.params = _NO_PARAMETERS
-        return self
-
-    def to_ical(self) -> bytes:
-        text = str(self)
-        return (
-            text.replace("\\", "\\\\")
-            .replace(";", "\\;")
-            .replace(",", "\\,")
-            .replace("\r\n", "\\n")
-            .replace("\n", "\\n")
-            .replace("\r", "\\n")
-            .encode("utf-8")
-        )
-
-
-def clean(text: str | None) -> str:
-    """Text a person typed, without the control characters iCalendar forbids (NUL, ESC, DEL,
-    C1) and with Unicode line and paragraph separators turned into plain newlines."""
-    text = (text or "").replace("\u2028", "\n").replace("\u2029", "\n")
-    text = _CONTROL.sub("", text)
-    return _UNPRINTABLE.sub("", text)
 
 
 def _text(value: str | None) -> SafeText:
@@ -127,7 +91,7 @@ class _Instant:
         self.dt = value
         key = getattr(value.tzinfo, "key", None)
         if value.utcoffset() == timedelta(0) and key in (None, "UTC"):
-            self.params = _NO_PARAMETERS
+            self.params = NO_PARAMETERS
         else:
             params = self._params.get(key)
             if params is None:
@@ -135,7 +99,7 @@ class _Instant:
             self.params = params
 
     def to_ical(self) -> bytes:
-        if self.params is _NO_PARAMETERS:
+        if self.params is NO_PARAMETERS:
             return self.dt.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ").encode()
         return self.dt.strftime("%Y%m%dT%H%M%S").encode()
 
@@ -201,6 +165,17 @@ def _location(name: str | None, address: str | None, link: str | None) -> str:
     return ", ".join(part for part in (name, address, link) if part)
 
 
+def _occurrence_location(occurrence: Occurrence) -> SafeText:
+    """Where one date takes place: its own venue, else the series', and the online link."""
+    return _text(
+        _location(
+            occurrence.effective_venue_name,
+            occurrence.effective_venue_address,
+            occurrence.online_url or occurrence.series.online_url,
+        )
+    )
+
+
 def _until_in_utc(rule: str, tz: ZoneInfo) -> str:
     """Our stored UNTIL is wall-clock time; with a TZID'd DTSTART RFC 5545 wants it in UTC."""
 
@@ -218,19 +193,27 @@ def _summary(
     return _text(prefix + _title(series, locale))
 
 
+def _occurrences_by_series(series_ids: list[int]) -> dict[int, list[Occurrence]]:
+    """Every stored occurrence of the given series, in one query."""
+    grouped: dict[int, list[Occurrence]] = {i: [] for i in series_ids}
+    rows = db.session.scalars(
+        sa.select(Occurrence)
+        .where(Occurrence.series_id.in_(series_ids))
+        .order_by(Occurrence.series_id, Occurrence.original_start_at, Occurrence.id)
+    )
+    for row in rows:
+        grouped[row.series_id].append(row)
+    return grouped
+
+
 def series_events(
-    series: EventSeries, *, locale: str, include_cancelled: bool = True
+    series: EventSeries, *, locale: str, rows: list[Occurrence] | None = None
 ) -> list[Event]:
     """The master VEVENT of a series, its overrides and its one-off occurrences."""
     tz = series.tz
     uid = f"series-{series.id}@{uid_domain()}"
-    rows = list(
-        db.session.scalars(
-            sa.select(Occurrence)
-            .where(Occurrence.series_id == series.id)
-            .order_by(Occurrence.original_start_at, Occurrence.id)
-        )
-    )
+    if rows is None:
+        rows = _occurrences_by_series([series.id])[series.id]
     dtstart = datetime.combine(series.start_date, series.start_time)
     duration = timedelta(minutes=series.duration_minutes)
     horizon = series.materialized_until_at or datetime.now(UTC)
@@ -282,8 +265,6 @@ def series_events(
             and not _dst_sensitive(instants[occurrence.original_start_at], duration, tz)
         ):
             continue
-        if occurrence.is_cancelled and not include_cancelled and not in_rule:
-            continue
         event = _occurrence_event(occurrence, series=series, locale=locale)
         if in_rule:
             _put(event, "uid", uid)
@@ -292,7 +273,7 @@ def series_events(
         elif not series.rrule and not occurrence.is_detached:
             _put(event, "uid", uid)
         else:
-            _put(event, "uid", f"occurrence-{occurrence.id}@{uid_domain()}")
+            _put(event, "uid", occurrence_uid(occurrence))
         events.append(event)
     return events
 
@@ -356,13 +337,7 @@ def _occurrence_event(occurrence: Occurrence, *, series: EventSeries, locale: st
     _put(
         event,
         "location",
-        _text(
-            _location(
-                occurrence.effective_venue_name,
-                occurrence.effective_venue_address,
-                occurrence.online_url or series.online_url,
-            )
-        ),
+        _occurrence_location(occurrence),
     )
     url = external_url("series.occurrence", occurrence_id=occurrence.id)
     extra = ""
@@ -488,7 +463,8 @@ def build_series_calendar(scope: FeedScope, *, locale: str) -> Calendar:
     zones = {s.timezone for s in series_list}
     tz = series_list[0].timezone if len(zones) == 1 else "Asia/Seoul"
     calendar = _calendar(name=name, description=description, timezone=tz)
-    events = [e for s in series_list for e in series_events(s, locale=locale)]
+    rows = _occurrences_by_series([s.id for s in series_list])
+    events = [e for s in series_list for e in series_events(s, locale=locale, rows=rows[s.id])]
     return _assemble(calendar, events)
 
 
@@ -538,7 +514,7 @@ def _investor_feed(investor_id: int, *, locale: str) -> bytes:
         occurrence = invitation.occurrence
         series = occurrence.series
         event = _occurrence_event(occurrence, series=series, locale=locale)
-        _put(event, "uid", invitations.occurrence_uid(occurrence))
+        _put(event, "uid", occurrence_uid(occurrence))
         if not occurrence.is_cancelled:
             event["status"] = (
                 "CONFIRMED" if invitation.status == RsvpStatus.accepted else "TENTATIVE"
@@ -617,13 +593,7 @@ def _startup_feed(startup_id: int, *, locale: str) -> bytes:
         _put(
             event,
             "location",
-            _text(
-                _location(
-                    occurrence.effective_venue_name,
-                    occurrence.effective_venue_address,
-                    occurrence.online_url or series.online_url,
-                )
-            ),
+            _occurrence_location(occurrence),
         )
         url = external_url("series.occurrence", occurrence_id=occurrence.id)
         _put(event, "description", _text(url))
@@ -810,5 +780,5 @@ def single_occurrence(occurrence: Occurrence, *, locale: str) -> bytes:
         name=_title(series, locale), description=_title(series, locale), timezone=series.timezone
     )
     event = _occurrence_event(occurrence, series=series, locale=locale)
-    _put(event, "uid", f"occurrence-{occurrence.id}@{uid_domain()}")
+    _put(event, "uid", occurrence_uid(occurrence))
     return _finish(calendar, [event])

@@ -11,23 +11,17 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventhub.bookings.forms import STAGES
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.forms import BaseForm as FlaskForm
+from eventhub.core.forms import MultiCheckboxField
 
 INDUSTRY_CHOICES = [SelectChoice(code, label) for code, label in INDUSTRIES.items()]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class InvestorForm(FlaskForm):

@@ -312,12 +312,6 @@ def invitation_for_token(token: str) -> Invitation:
     return invitation
 
 
-def occurrence_uid(occurrence: Any) -> str:
-    from eventhub.feeds.ics import uid_domain
-
-    return f"occurrence-{occurrence.id}@{uid_domain()}"
-
-
 def _send_invitation(invitation: Invitation, *, now: datetime, kind: str) -> None:
     from eventhub.feeds.ics import occurrence_invitation
 
@@ -600,6 +594,17 @@ def unmark_follow_up(invitation: Invitation, *, startup_id: int) -> None:
     )
 
 
+def follow_ups_of(invitation: Invitation) -> dict[int, FollowUp]:
+    """startup id -> this investor's follow-up for the invitation's occurrence."""
+    rows = db.session.scalars(
+        sa.select(FollowUp).where(
+            FollowUp.occurrence_id == invitation.occurrence_id,
+            FollowUp.investor_id == invitation.investor_id,
+        )
+    )
+    return {f.startup_id: f for f in rows}
+
+
 def follow_up_matrix(
     occurrence_id: int,
 ) -> tuple[list[InvestorProfile], list[StartupProfile], dict]:
@@ -695,6 +700,3 @@ def has_any_invitation(occurrence_id: int) -> bool:
         db.session.scalar(sa.select(Invitation.id).where(Invitation.occurrence_id == occurrence_id))
         is not None
     )
-
-
-__all__ = ["DomainError", "FollowUp", "InvalidInput", "NotFound"]

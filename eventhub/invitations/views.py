@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
-from typing import Any
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -17,7 +15,8 @@ from eventhub.bookings import exports
 from eventhub.centers import services as centers
 from eventhub.core.auth import require_organizer_of, require_role
 from eventhub.core.clock import utcnow
-from eventhub.core.errors import DomainError
+from eventhub.core.errors import DomainError, InvalidInput, NotFound
+from eventhub.core.web import act_then_redirect
 from eventhub.extensions import db
 from eventhub.invitations import bp
 from eventhub.invitations import services as invitations
@@ -32,18 +31,6 @@ from eventhub.invitations.forms import (
 )
 from eventhub.invitations.models import Invitation, OutcomeKind, RsvpStatus
 from eventhub.series.models import Occurrence
-
-
-def _act(action: Callable[[], Any], *, done: str, back: str) -> Any:
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(back, code=303)
-    flash(done, "success")
-    return redirect(back, code=303)
-
 
 # --- The directory -------------------------------------------------------------------------
 
@@ -60,25 +47,38 @@ def directory():
     )
 
 
-def _investor_form_page(form: InvestorForm, investor: InvestorProfile | None, status: int = 200):
+def _investor_form(investor: InvestorProfile | None, *, done: str, then: str):
+    """The directory entry form, for an organizer (any entry) or an investor (their own)."""
+    form = InvestorForm(obj=investor)
+    if request.method == "GET" and investor is not None:
+        form.centers.data = [c.id for c in investor.centers]
+    form.centers.choices = [(c.id, c.name) for c in centers.list_centers()]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            invitations.save_investor(
+                investor,
+                email=form.email.data,
+                firm=form.firm.data,
+                person_name=form.person_name.data,
+                phone=form.phone.data,
+                focus_industries=form.focus_industries.data or [],
+                stages=form.stages.data or [],
+                ticket_min_krw=form.ticket_min_krw.data,
+                ticket_max_krw=form.ticket_max_krw.data,
+                notes=form.notes.data,
+                center_ids=form.centers.data or [],
+                now=utcnow(),
+            )
+        except DomainError as exc:
+            form.email.errors.append(str(exc.message))
+            status = exc.status
+        else:
+            flash(done, "success")
+            return redirect(then)
+    elif form.is_submitted():
+        status = 422
     return render_template("invitations/investor_form.html", form=form, investor=investor), status
-
-
-def _save_from_form(form: InvestorForm, investor: InvestorProfile | None) -> InvestorProfile:
-    return invitations.save_investor(
-        investor,
-        email=form.email.data,
-        firm=form.firm.data,
-        person_name=form.person_name.data,
-        phone=form.phone.data,
-        focus_industries=form.focus_industries.data or [],
-        stages=form.stages.data or [],
-        ticket_min_krw=form.ticket_min_krw.data,
-        ticket_max_krw=form.ticket_max_krw.data,
-        notes=form.notes.data,
-        center_ids=form.centers.data or [],
-        now=utcnow(),
-    )
 
 
 @bp.route("/organize/investors/new", methods=["GET", "POST"])
@@ -88,19 +88,9 @@ def edit_investor(investor_id: int | None = None):
     investor = db.session.get(InvestorProfile, investor_id) if investor_id else None
     if investor_id and investor is None:
         abort(404)
-    form = InvestorForm(obj=investor)
-    if request.method == "GET" and investor is not None:
-        form.centers.data = [c.id for c in investor.centers]
-    form.centers.choices = [(c.id, c.name) for c in centers.list_centers()]
-    if form.validate_on_submit():
-        try:
-            _save_from_form(form, investor)
-        except DomainError as exc:
-            form.email.errors.append(str(exc.message))
-            return _investor_form_page(form, investor, exc.status)
-        flash(_("The investor has been saved."), "success")
-        return redirect(url_for("invitations.directory"))
-    return _investor_form_page(form, investor, 422 if form.is_submitted() else 200)
+    return _investor_form(
+        investor, done=_("The investor has been saved."), then=url_for("invitations.directory")
+    )
 
 
 @bp.route("/investor/profile", methods=["GET", "POST"])
@@ -109,19 +99,11 @@ def own_profile():
     investor = current_user.investor_profile
     if investor is None:
         abort(404)
-    form = InvestorForm(obj=investor)
-    if request.method == "GET":
-        form.centers.data = [c.id for c in investor.centers]
-    form.centers.choices = [(c.id, c.name) for c in centers.list_centers()]
-    if form.validate_on_submit():
-        try:
-            _save_from_form(form, investor)
-        except DomainError as exc:
-            form.email.errors.append(str(exc.message))
-            return _investor_form_page(form, investor, exc.status)
-        flash(_("Your profile has been saved."), "success")
-        return redirect(url_for("invitations.own_profile"))
-    return _investor_form_page(form, investor, 422 if form.is_submitted() else 200)
+    return _investor_form(
+        investor,
+        done=_("Your profile has been saved."),
+        then=url_for("invitations.own_profile"),
+    )
 
 
 @bp.route("/organize/investors/import", methods=["GET", "POST"])
@@ -238,9 +220,7 @@ def invite(occurrence_id: int):
             if i not in chosen
         ]
         if not chosen:
-            raise invitations.InvalidInput(
-                _("Choose investors from the list or paste their emails.")
-            )
+            raise InvalidInput(_("Choose investors from the list or paste their emails."))
         targets = [occurrence]
         if form.whole_series.data:
             targets = [
@@ -249,7 +229,7 @@ def invite(occurrence_id: int):
         created = invitations.invite(targets, investors=chosen, actor_id=current_user.id, now=now)
         flash(_("%(n)d invitations sent.", n=len(created)), "info")
 
-    return _act(action, done=_("Done."), back=back)
+    return act_then_redirect(action, done=_("Done."), back=back)
 
 
 @bp.route("/organize/invitations/<int:invitation_id>/<any(resend, nudge):verb>", methods=["POST"])
@@ -261,7 +241,7 @@ def remind(invitation_id: int, verb: str):
     require_organizer_of(invitation.occurrence.series.center_id)
     AnswerForm().validate_on_submit()
     action = invitations.resend if verb == "resend" else invitations.nudge
-    return _act(
+    return act_then_redirect(
         lambda: action(invitation, actor_id=current_user.id, now=utcnow()),
         done=_("The email is on its way."),
         back=url_for("invitations.occurrence_invitations", occurrence_id=invitation.occurrence_id),
@@ -273,7 +253,7 @@ def remind(invitation_id: int, verb: str):
 def publish(occurrence_id: int):
     occurrence = _organized(occurrence_id)
     AnswerForm().validate_on_submit()
-    return _act(
+    return act_then_redirect(
         lambda: invitations.publish_lineup(occurrence, actor_id=current_user.id, now=utcnow()),
         done=_("The line-up is published to accepted and tentative investors."),
         back=url_for("invitations.occurrence_invitations", occurrence_id=occurrence_id),
@@ -313,7 +293,7 @@ def outcome(occurrence_id: int):
         messages = [m for errors in form.errors.values() for m in errors]
         flash(" ".join(str(m) for m in messages) or _("Check the outcome."), "error")
         return redirect(back, code=303)
-    return _act(
+    return act_then_redirect(
         lambda: invitations.record_outcome(
             occurrence=occurrence,
             investor=db.session.get(InvestorProfile, form.investor_id.data),
@@ -373,15 +353,7 @@ def rsvp(token: str):
         sees_lineup=invitations.sees_lineup(invitation),
         lineup=invitations.lineup_entries(occurrence.id),
         can_follow_up=invitation.status == RsvpStatus.accepted and occurrence.start_at <= now,
-        follow_ups={
-            f.startup_id: f
-            for f in db.session.scalars(
-                sa.select(invitations.FollowUp).where(
-                    invitations.FollowUp.occurrence_id == occurrence.id,
-                    invitations.FollowUp.investor_id == invitation.investor_id,
-                )
-            )
-        },
+        follow_ups=invitations.follow_ups_of(invitation),
         follow_form=FollowUpForm(),
     )
 
@@ -400,7 +372,7 @@ def follow_up(token: str):
     def action() -> None:
         startup = db.session.get(StartupProfile, form.startup_id.data)
         if startup is None:
-            raise invitations.NotFound(_("This startup did not pitch at this investor day."))
+            raise NotFound(_("This startup did not pitch at this investor day."))
         if request.form.get("remove"):
             invitations.unmark_follow_up(invitation, startup_id=startup.id)
             return
@@ -412,7 +384,7 @@ def follow_up(token: str):
             now=utcnow(),
         )
 
-    return _act(action, done=_("Saved."), back=back)
+    return act_then_redirect(action, done=_("Saved."), back=back)
 
 
 @bp.route("/investor/invitations")

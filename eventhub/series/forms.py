@@ -11,7 +11,6 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -24,13 +23,12 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventhub.bookings.models import BookingMode, WaitlistMode
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.forms import BaseForm as FlaskForm
+from eventhub.core.forms import MultiCheckboxField, http_url
 from eventhub.core.i18n import is_valid_timezone
-from eventhub.core.urls import is_http_url
 from eventhub.series.models import HolidayPolicy, SeriesStatus
 from eventhub.series.recurrence import RuleSpec, build_rrule, spec_from_rrule
 from eventhub.series.services import SeriesValues, parse_extra_holidays
@@ -46,16 +44,6 @@ WEEKDAY_CHOICES = [
 ]
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def _http_url(form: FlaskForm, field: StringField) -> None:
-    if field.data and not is_http_url(field.data):
-        raise ValidationError(_l("Use a link that starts with http:// or https://."))
-
-
 def _zone(form: FlaskForm, field: StringField) -> None:
     if not is_valid_timezone(field.data):
         raise ValidationError(_l("Unknown time zone. Use an IANA name such as Asia/Seoul."))
@@ -68,7 +56,7 @@ class SeriesForm(FlaskForm):
     description_en = TextAreaField(_l("Description (English, Markdown)"), validators=[Optional()])
     venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
     venue_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
-    online_url = StringField(_l("Online link"), validators=[Optional(), Length(max=500), _http_url])
+    online_url = StringField(_l("Online link"), validators=[Optional(), Length(max=500), http_url])
     timezone = StringField(
         _l("Time zone"), default="Asia/Seoul", validators=[DataRequired(), _zone]
     )
@@ -299,7 +287,7 @@ class MoveForm(FlaskForm):
 class VenueForm(FlaskForm):
     venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
     venue_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
-    online_url = StringField(_l("Online link"), validators=[Optional(), Length(max=500), _http_url])
+    online_url = StringField(_l("Online link"), validators=[Optional(), Length(max=500), http_url])
 
 
 class CancelForm(FlaskForm):

@@ -51,8 +51,6 @@ from eventhub.series.recurrence import (
     to_utc,
 )
 
-__all__ = ["to_utc"]
-
 # Series fields that calendars show for every occurrence: changing one is a new version of
 # each future occurrence.
 CALENDAR_DETAILS = (
@@ -383,17 +381,25 @@ def materialize_occurrences(series: EventSeries, *, until: datetime) -> list[Occ
     return created
 
 
+def series_to_extend() -> list[int]:
+    """The series whose rule keeps producing dates: not archived, with a rule."""
+    return list(
+        db.session.scalars(
+            sa.select(EventSeries.id)
+            .where(EventSeries.status != SeriesStatus.archived, EventSeries.rrule.is_not(None))
+            .order_by(EventSeries.id)
+        )
+    )
+
+
 def extend_horizons(*, now: datetime, horizon_days: int) -> int:
-    """The daily job's work: every active series stored up to now + horizon. Returns rows added."""
+    """Every active series stored up to now + horizon, in the caller's transaction.
+    Returns the rows added. (The daily job does the same, committing once per series.)"""
     until = now + timedelta(days=horizon_days)
-    added = 0
-    for series in db.session.scalars(
-        sa.select(EventSeries)
-        .where(EventSeries.status != SeriesStatus.archived, EventSeries.rrule.is_not(None))
-        .order_by(EventSeries.id)
-    ):
-        added += len(materialize_occurrences(series, until=until))
-    return added
+    return sum(
+        len(materialize_occurrences(db.session.get(EventSeries, series_id), until=until))
+        for series_id in series_to_extend()
+    )
 
 
 def _unique_slug(base: str) -> str:

@@ -252,3 +252,32 @@ def test_slot_grid_shows_names_to_an_accepted_investor_once_published(
         db.session.commit()
     after = client.get(f"/occurrences/{occurrence_id}").get_data(as_text=True)
     assert "Carbonix" in after
+
+
+def test_organizer_adds_and_edits_a_directory_entry_and_is_told_about_a_taken_email(
+    app, db, client, auth
+):
+    auth("organizer", locale="en")
+    entry = {
+        "email": "Kim@Fund.example",
+        "firm": "Kim Fund",
+        "person_name": "김",
+        "focus_industries": ["fintech"],
+    }
+    assert post_form(client, "/organize/investors/new", entry).status_code == 302
+    post_form(
+        client,
+        "/organize/investors/new",
+        {**entry, "email": "lee@fund.example", "firm": "Lee Fund"},
+    )
+    with app.app_context():
+        kim, lee = db.session.scalars(sa.select(InvestorProfile).order_by(InvestorProfile.id)).all()
+        assert (kim.email, kim.focus_industries) == ("kim@fund.example", ["fintech"])
+        lee_id = lee.id
+    taken = post_form(client, f"/organize/investors/{lee_id}/edit", {**entry, "firm": "Lee Fund"})
+    assert taken.status_code == 422
+    assert "Another investor in the directory already uses this email address." in taken.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.get(InvestorProfile, lee_id).email == "lee@fund.example"

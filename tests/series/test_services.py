@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
+from dateutil.rrule import MONTHLY, rrule
 
 from eventhub.accounts.models import InvestorProfile, StartupProfile
 from eventhub.bookings.models import Booking, BookingStatus, PitchSlot
@@ -537,16 +538,24 @@ def test_horizon_job_extends_every_series_up_to_the_configured_horizon(app, db, 
         horizon_days=40,
     )
     with app.app_context():
-        before = len(_local_starts(db, series_id))
-    horizon_job(app)
+        before = _local_starts(db, series_id)
+    added = horizon_job(app)
     with app.app_context():
         series = db.session.get(EventSeries, series_id)
-        after = len(_local_starts(db, series_id))
-        assert series.materialized_until_at >= now + timedelta(
-            days=app.config["RECURRENCE_HORIZON_DAYS"]
+        after = _local_starts(db, series_id)
+        horizon = series.materialized_until_at
+        assert horizon >= now + timedelta(days=app.config["RECURRENCE_HORIZON_DAYS"])
+    # Every monthly date up to the horizon, counted with dateutil directly (Seoul: UTC+9).
+    first_day = date.fromisoformat(before[0][:10])
+    first = datetime.combine(first_day, time(14, 0))
+    expected = [
+        d.strftime("%Y-%m-%d %H:%M")
+        for d in rrule(MONTHLY, bymonthday=first_day.day, dtstart=first).between(
+            first, (horizon + timedelta(hours=9)).replace(tzinfo=None), inc=True
         )
-    # About 18 months of monthly dates instead of one or two.
-    assert (before <= 2, 17 <= after <= 19) == (True, True)
+    ]
+    assert after == expected
+    assert added == len(expected) - len(before)
 
 
 def test_extend_horizon_command_reports_what_it_added(app, db, runner, create_series):
@@ -558,9 +567,14 @@ def test_extend_horizon_command_reports_what_it_added(app, db, runner, create_se
         now=now,
         horizon_days=40,
     )
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count()).select_from(Occurrence))
     result = runner.invoke(args=["extend-horizon"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Added 1")
+    with app.app_context():
+        after = db.session.scalar(sa.select(sa.func.count()).select_from(Occurrence))
+    assert after > before
+    assert result.output == f"Added {after - before} occurrence(s).\n"
     again = runner.invoke(args=["extend-horizon"])
     assert again.output == "Added 0 occurrence(s).\n"
 

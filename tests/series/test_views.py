@@ -251,7 +251,9 @@ def test_home_page_filters_by_center_industry_and_month(
     _future_series(create_series)
     busan = create_center("busan", name_en="Busan Center", industries=["film"])
     with app.app_context():
-        assert busan
+        from eventhub.centers.models import Center
+
+        assert db.session.get(Center, busan).industries == ["film"]
     everything = client.get("/", headers=EN).get_data(as_text=True)
     assert "Samsung Venture Partners Day" in everything
     by_center = client.get("/?center=busan", headers=EN).get_data(as_text=True)
