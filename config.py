@@ -49,9 +49,22 @@ class Config:
     FEED_TTL_SECONDS = 3600
     FEED_CACHE_SIZE = 256
     PASSWORD_MIN_LENGTH = 10
-    # Run the outbox dispatcher inside the web process (the single-command default).
+    # Run the scheduler (outbox dispatch, horizons, offers, reminders) inside the web process:
+    # the single-command default. Production runs `eventhub worker` processes instead.
     SCHEDULER_EMBEDDED = False
     DISPATCH_INTERVAL_SECONDS = 30
+    # The dispatcher claims this many due messages at a time, over one SMTP connection.
+    OUTBOX_BATCH_SIZE = 50
+    # A claim a crashed dispatcher left behind is taken over after this long. A dispatcher
+    # stops using its batch after half of it, so keep it above twice a batch's sending time.
+    OUTBOX_LEASE_SECONDS = 300
+    # Attempts before a message that keeps failing temporarily is marked failed; the wait
+    # between attempts doubles from the base (with jitter), capped at an hour.
+    # Outcomes are committed once per this many messages: a crash may send up to this many
+    # twice (same Message-ID). 1 = one commit per message, at a cost in throughput.
+    OUTBOX_MARK_EVERY = 20
+    OUTBOX_MAX_ATTEMPTS = 8
+    OUTBOX_RETRY_BASE_SECONDS = 60
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

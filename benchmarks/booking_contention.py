@@ -23,14 +23,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -41,23 +39,9 @@ PASSWORD = "bench-password-1"
 
 
 def _database() -> tuple[str, callable]:
-    base = (
-        os.environ.get("EVENTHUB_BENCH_POSTGRES_URL")
-        or os.environ.get("EVENTHUB_TEST_POSTGRES_URL")
-        or "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-    url = make_url(base).set(drivername="postgresql+psycopg")
-    name = f"eventhub_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    from _postgres import throwaway_database
 
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
+    return throwaway_database()
 
 
 def _setup(app) -> int:

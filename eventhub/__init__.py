@@ -103,7 +103,7 @@ def _configure_mail(app: Flask) -> None:
 
     backends = {
         "smtp": "smtp",
-        "file": "file",
+        "file": "eventhub.core.mailfile.EmailBackend",
         "console": "console",
         "memory": "locmem",
     }
@@ -120,7 +120,7 @@ def _configure_mail(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext
 
-    from eventhub import accounts, bookings, centers, feeds, invitations, series
+    from eventhub import accounts, bookings, centers, feeds, invitations, notifications, series
 
     # Views register their routes on import; importing them here (not in each package's
     # __init__) keeps the packages free of import cycles.
@@ -140,6 +140,7 @@ def _init_extensions(app: Flask) -> None:
     from eventhub.feeds import views as _feeds_views
     from eventhub.invitations import views as _invitations_views  # noqa: F401
     from eventhub.models import load_user
+    from eventhub.notifications import views as _notifications_views  # noqa: F401
     from eventhub.series import views as _series_views  # noqa: F401
 
     configure_logging(app)
@@ -165,6 +166,7 @@ def _init_extensions(app: Flask) -> None:
     app.register_blueprint(bookings.bp)
     app.register_blueprint(invitations.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(notifications.bp)
     _feeds_views.install_log_redaction()
     register_request_hooks(app)
     register_error_handlers(app)

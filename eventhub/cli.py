@@ -149,12 +149,23 @@ def create_user_command(
 @click.command("send-mail")
 @with_appcontext
 def send_mail_command() -> None:
-    """Send the outbox messages that are due now, once."""
-    from eventhub.core.outbox import dispatch_due
+    """Send the outbox messages that are due now, once, and exit."""
+    from eventhub.core.scheduler import dispatch_job
 
     ensure_schema_current()
-    sent = dispatch_due()
+    sent = dispatch_job(current_app._get_current_object())
     click.echo(f"Sent {sent} message(s).")
+
+
+@click.command("worker")
+@with_appcontext
+def worker_command() -> None:
+    """Run the scheduler in this process: send due mail, plan reminders, expire offers, extend
+    horizons. Run one or more next to the web processes; stop with SIGTERM."""
+    from eventhub.core.scheduler import run_worker
+
+    ensure_schema_current()
+    run_worker(current_app._get_current_object())
 
 
 @click.command("extend-horizon")
@@ -185,6 +196,7 @@ def register_commands(app) -> None:
         seed_demo_command,
         create_user_command,
         send_mail_command,
+        worker_command,
         extend_horizon_command,
         expire_offers_command,
     ):

@@ -17,6 +17,7 @@ from eventhub.accounts.models import InvestorProfile, Role, Stage, StartupProfil
 from eventhub.centers.data import CENTERS
 from eventhub.centers.models import Center, OrganizerMembership
 from eventhub.extensions import db
+from eventhub.notifications import services as notifications
 from eventhub.series import services as series_services
 from eventhub.series.models import EventSeries, HolidayPolicy, SeriesStatus
 
@@ -268,6 +269,7 @@ def seed_demo(*, now: datetime, horizon_days: int) -> dict[str, int]:
         )
         db.session.add(series)
         db.session.flush()
+        notifications.add_default_rules(series)
         created = series_services.materialize_occurrences(
             series, until=now + timedelta(days=horizon_days)
         )

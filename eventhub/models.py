@@ -17,9 +17,11 @@ from eventhub.core.outbox import OutboxMessage
 from eventhub.extensions import db
 from eventhub.feeds.models import FeedChange, FeedToken
 from eventhub.invitations.models import FollowUp, Invitation, Outcome
+from eventhub.notifications.models import Announcement, NotificationPreference, ReminderRule
 from eventhub.series.models import EventSeries, Occurrence, OccurrenceChange, SkippedOccurrence
 
 __all__ = [
+    "Announcement",
     "AuditLog",
     "Booking",
     "BookingStatusChange",
@@ -30,6 +32,7 @@ __all__ = [
     "FollowUp",
     "InvestorProfile",
     "Invitation",
+    "NotificationPreference",
     "Occurrence",
     "OccurrenceChange",
     "OrganizerMembership",
@@ -37,6 +40,7 @@ __all__ = [
     "Outcome",
     "PasswordResetToken",
     "PitchSlot",
+    "ReminderRule",
     "Role",
     "SkippedOccurrence",
     "StartupProfile",

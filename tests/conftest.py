@@ -7,6 +7,7 @@ under CI=true, where a missing PostgreSQL (or Chromium) fails the run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -267,32 +268,62 @@ def auth(client: FlaskClient, create_user: Callable[..., int]) -> Callable[..., 
 
 
 class RecordingHandler:
-    """An aiosmtpd handler that keeps every message it accepts."""
+    """An aiosmtpd handler that keeps every message it accepts, and can misbehave on purpose:
+
+    - `refuse[address]`: the RCPT answer for that recipient (e.g. "550 5.1.1 no such user");
+    - `data_faults[address]`: answers to give, one per attempt, instead of accepting a
+      message to that recipient (e.g. ["451 4.3.0 try later"]; "421 ..." closes the link);
+    - `delay`: seconds to take over each message (a slow server, for crash tests).
+    """
 
     def __init__(self) -> None:
         self.messages: list[Any] = []
+        self.refuse: dict[str, str] = {}
+        self.data_faults: dict[str, list[str]] = {}
+        self.delay = 0.0
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import asyncio
         from email import message_from_bytes, policy
 
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        for address in envelope.rcpt_tos:
+            faults = self.data_faults.get(address)
+            if faults:
+                return faults.pop(0)
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
+    def message_ids(self) -> list[str]:
+        return [str(message["Message-ID"]) for message in self.messages]
 
-@pytest.fixture
-def smtp_server() -> Iterator[Any]:
-    """A real SMTP server (aiosmtpd) on a free loopback port; `.messages` holds what arrived."""
+
+def free_port() -> int:
     import socket
-
-    from aiosmtpd.controller import Controller
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def smtp_sink(port: int | None = None) -> Iterator[RecordingHandler]:
+    """Run a real SMTP server (aiosmtpd) on a loopback port while the block runs."""
+    from aiosmtpd.controller import Controller
+
     handler = RecordingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    handler.port = port or free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
     controller.start()
-    handler.port = port
     try:
         yield handler
     finally:
@@ -300,9 +331,16 @@ def smtp_server() -> Iterator[Any]:
 
 
 @pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) on a free loopback port; `.messages` holds what arrived."""
+    with smtp_sink() as handler:
+        yield handler
+
+
+@pytest.fixture
 def send_mail(app: Flask, smtp_server: Any) -> Callable[[], int]:
     """Run the outbox dispatcher once against the test SMTP server."""
-    from eventhub.core.outbox import dispatch_due
+    from eventhub.core.dispatch import dispatch_due
     from eventhub.extensions import mail
 
     def send(now: datetime | None = None) -> int:

@@ -310,10 +310,40 @@ def shift_session(occurrence: Any, *, minutes: int, actor_id: int | None, now: d
     ):
         raise InvalidInput(_("The pitch session must stay within the event's time."))
     shift_slots(occurrence.id, delta)
+    from eventhub.notifications.services import sync_occurrence_reminders
+
+    sync_occurrence_reminders(occurrence, now=now)
     audit.record("slots.shifted", obj=occurrence, actor_id=actor_id, now=now, minutes=minutes)
 
 
 # --- Messages --------------------------------------------------------------------------------
+
+
+def startup_recipient(startup: StartupProfile) -> tuple[str | None, str]:
+    """Where mail to a startup goes (its contact, else its account) and in which language."""
+    recipient = startup.contact_email or (startup.user.email if startup.user else None)
+    return recipient, startup.user.locale if startup.user else "ko"
+
+
+def booking_context(booking: Booking) -> dict[str, Any]:
+    """What the booking and reminder templates show about a booking."""
+    occurrence = booking.occurrence
+    return {
+        "booking_id": booking.id,
+        "company": booking.startup.company_name,
+        "series_title_ko": occurrence.series.title_ko,
+        "series_title_en": occurrence.series.title_en,
+        "start_at": occurrence.start_at.isoformat(),
+        "timezone": occurrence.series.timezone,
+        "venue": occurrence.effective_venue_name or "",
+        "slot_start_at": booking.slot.start_at.isoformat() if booking.slot else "",
+        "slot_end_at": booking.slot.end_at.isoformat() if booking.slot else "",
+        "offer_expires_at": (
+            booking.offer_expires_at.isoformat() if booking.offer_expires_at else ""
+        ),
+        "occurrence_url": external_url("series.occurrence", occurrence_id=occurrence.id),
+        "bookings_url": external_url("bookings.mine"),
+    }
 
 
 def _notify(
@@ -323,16 +353,19 @@ def _notify(
     now: datetime,
     method: str | None = None,
     key: str | None = None,
+    sync_reminders: bool = True,
 ) -> None:
-    """Write the message about `event` into the outbox, with a calendar part if it has one."""
+    """Write the message about `event` into the outbox, with a calendar part if it has one,
+    and move the occurrence's pending reminders to match the booking's new state."""
     from eventhub.feeds.ics import booking_invitation
+    from eventhub.notifications.services import sync_occurrence_reminders
 
-    startup = booking.startup
     occurrence = booking.occurrence
-    recipient = startup.contact_email or (startup.user.email if startup.user else None)
+    if sync_reminders:
+        sync_occurrence_reminders(occurrence, now=now)
+    recipient, locale = startup_recipient(booking.startup)
     if not recipient:
         return
-    locale = startup.user.locale if startup.user else "ko"
     message = outbox.enqueue(
         key=key or f"booking:{booking.id}:{event}:{len(booking.history)}",
         recipient=recipient,
@@ -340,17 +373,8 @@ def _notify(
         template=f"bookings/{event}",
         now=now,
         center_id=occurrence.series.center_id,
-        booking_id=booking.id,
-        company=startup.company_name,
-        series_title_ko=occurrence.series.title_ko,
-        series_title_en=occurrence.series.title_en,
-        start_at=occurrence.start_at.isoformat(),
-        timezone=occurrence.series.timezone,
-        slot_start_at=booking.slot.start_at.isoformat() if booking.slot else "",
-        slot_end_at=booking.slot.end_at.isoformat() if booking.slot else "",
-        offer_expires_at=booking.offer_expires_at.isoformat() if booking.offer_expires_at else "",
-        occurrence_url=external_url("series.occurrence", occurrence_id=occurrence.id),
-        bookings_url=external_url("bookings.mine"),
+        occurrence_id=occurrence.id,
+        **booking_context(booking),
         reason=(
             occurrence.cancel_reason or ""
             if event == "occurrence_cancelled"
@@ -381,6 +405,7 @@ def notify_occurrence_change(occurrence: Any, *, method: str, change_id: int, no
             now=now,
             method=method,
             key=f"occurrence-change:{change_id}:booking:{booking.id}",
+            sync_reminders=False,  # the occurrence's change syncs them once
         )
         sent += 1
     return sent

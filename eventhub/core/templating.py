@@ -42,11 +42,16 @@ def register_template_helpers(app: Flask) -> None:
         return industry_label(code)
 
     @app.template_filter("iso_local")
-    def iso_local(value: str, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        """An ISO instant stored in a message's data, shown as local time in `tz`."""
+    def iso_local(value: str, tz: str, fmt: str = "%Y-%m-%d %H:%M", zone: bool = True) -> str:
+        """An ISO instant stored in a message's data, shown as local time in `tz` (with the
+        zone's abbreviation unless `zone` is false, for times in a table under a dated
+        heading)."""
         if not value:
             return ""
-        return format_local(datetime.fromisoformat(value), ZoneInfo(tz), fmt)
+        instant = datetime.fromisoformat(value)
+        if not zone:
+            return instant.astimezone(ZoneInfo(tz)).strftime(fmt)
+        return format_local(instant, ZoneInfo(tz), fmt)
 
     @app.template_global()
     def industry_choices() -> list[tuple[str, str]]:

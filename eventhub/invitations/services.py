@@ -312,30 +312,49 @@ def invitation_for_token(token: str) -> Invitation:
     return invitation
 
 
+def _sync_reminders(occurrence: Any, *, now: datetime) -> None:
+    from eventhub.notifications.services import sync_occurrence_reminders
+
+    sync_occurrence_reminders(occurrence, now=now)
+
+
+def investor_locale(investor: InvestorProfile) -> str:
+    """The language of mail to an investor: their account's, Korean without one."""
+    return investor.user.locale if investor.user else "ko"
+
+
+def invitation_context(invitation: Invitation) -> dict[str, Any]:
+    """What the invitation, nudge and reminder templates show, with one-click answer links."""
+    investor, occurrence = invitation.investor, invitation.occurrence
+    token = rsvp_token(invitation)
+    return {
+        "person": investor.person_name,
+        "series_title_ko": occurrence.series.title_ko,
+        "series_title_en": occurrence.series.title_en,
+        "start_at": occurrence.start_at.isoformat(),
+        "timezone": occurrence.series.timezone,
+        "venue": occurrence.effective_venue_name or "",
+        "accept_url": external_url("invitations.rsvp", token=token, answer="accepted"),
+        "tentative_url": external_url("invitations.rsvp", token=token, answer="tentative"),
+        "decline_url": external_url("invitations.rsvp", token=token, answer="declined"),
+        "page_url": external_url("invitations.rsvp", token=token),
+    }
+
+
 def _send_invitation(invitation: Invitation, *, now: datetime, kind: str) -> None:
     from eventhub.feeds.ics import occurrence_invitation
 
     investor, occurrence = invitation.investor, invitation.occurrence
-    token = rsvp_token(invitation)
-    locale = investor.user.locale if investor.user else "ko"
     count = invitation.nudge_count if kind == "nudge" else int(invitation.last_sent_at is not None)
     message = outbox.enqueue(
         key=f"invitation:{invitation.id}:{kind}:{now.isoformat()}:{count}",
         recipient=investor.email,
-        locale=locale,
+        locale=investor_locale(investor),
         template=f"invitations/{kind}",
         now=now,
         center_id=occurrence.series.center_id,
-        person=investor.person_name,
-        series_title_ko=occurrence.series.title_ko,
-        series_title_en=occurrence.series.title_en,
-        start_at=occurrence.start_at.isoformat(),
-        timezone=occurrence.series.timezone,
-        venue=occurrence.effective_venue_name or "",
-        accept_url=external_url("invitations.rsvp", token=token, answer="accepted"),
-        tentative_url=external_url("invitations.rsvp", token=token, answer="tentative"),
-        decline_url=external_url("invitations.rsvp", token=token, answer="declined"),
-        page_url=external_url("invitations.rsvp", token=token),
+        occurrence_id=occurrence.id,
+        **invitation_context(invitation),
     )
     message.attachments = [
         {
@@ -361,10 +380,11 @@ def notify_occurrence_change(occurrence: Any, *, method: str, change_id: int, no
         message = outbox.enqueue(
             key=f"occurrence-change:{change_id}:invitation:{invitation.id}",
             recipient=investor.email,
-            locale=investor.user.locale if investor.user else "ko",
+            locale=investor_locale(investor),
             template=f"invitations/{kind}",
             now=now,
             center_id=occurrence.series.center_id,
+            occurrence_id=occurrence.id,
             person=investor.person_name,
             series_title_ko=occurrence.series.title_ko,
             series_title_en=occurrence.series.title_en,
@@ -419,6 +439,7 @@ def invite(
             db.session.flush()
             _send_invitation(invitation, now=now, kind="invite")
             created.append(invitation)
+        _sync_reminders(occurrence, now=now)
     audit.record(
         "invitations.sent", obj=None, actor_id=actor_id, now=now,
         occurrences=[o.id for o in occurrences], created=len(created),
@@ -457,6 +478,7 @@ def answer(invitation: Invitation, *, status: RsvpStatus, now: datetime) -> Invi
         raise InvitationClosed(_("This investor day has been cancelled."))
     before = invitation.status
     invitation.status, invitation.answered_at = status, now
+    _sync_reminders(invitation.occurrence, now=now)
     audit.record(
         "invitation.answered", obj=invitation, actor_id=None, now=now,
         center_id=invitation.occurrence.series.center_id, before=before.value, after=status.value,

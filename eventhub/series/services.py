@@ -28,6 +28,7 @@ from eventhub.core.i18n import is_valid_timezone
 from eventhub.core.text import strip_controls
 from eventhub.extensions import db
 from eventhub.invitations import services as invitations
+from eventhub.notifications import services as notifications
 from eventhub.series.models import (
     ChangeKind,
     EventSeries,
@@ -423,6 +424,7 @@ def create_series(
     series.created_at = series.updated_at = now
     db.session.add(series)
     db.session.flush()
+    notifications.add_default_rules(series)
     materialize_occurrences(series, until=now + timedelta(days=horizon_days))
     audit.record(
         "series.created", obj=series, actor_id=actor_id, now=now, center_id=center.id,
@@ -504,9 +506,11 @@ def _record_change(
         changed_at=now,
     )
     db.session.add(change)
+    db.session.flush()
+    # Pending reminders follow the occurrence: rescheduled when it moves, cancelled with it.
+    notifications.sync_occurrence_reminders(occ, now=now)
     method = NOTIFY_METHODS.get(kind)
     if method is not None:
-        db.session.flush()
         # Updated calendar invitations (same UID, higher SEQUENCE) or cancellations, in the
         # same transaction; the dispatcher sends them.
         bookings.notify_occurrence_change(occ, method=method, change_id=change.id, now=now)
@@ -884,6 +888,7 @@ def _split_series(
     _assign(new, values)
     db.session.add(new)
     db.session.flush()
+    notifications.copy_rules(series, to=new)
     return new
 
 

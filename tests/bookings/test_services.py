@@ -98,7 +98,9 @@ def test_book_slot_confirms_and_writes_confirmation_with_invitation(
         assert [(h.from_status, h.to_status) for h in booking.history] == [
             (None, BookingStatus.confirmed)
         ]
-        message = db.session.scalar(sa.select(OutboxMessage))
+        message = db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.kind == "transactional")
+        )
         assert (message.recipient, message.template) == (
             "carbonix@startup.example",
             "bookings/confirmed",
@@ -228,7 +230,7 @@ def test_switch_slot_moves_the_booking_and_frees_the_old_slot(
             "free",
             "free",
         ]
-        assert [m.template for m in db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id))] == [
+        assert [m.template for m in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == 'transactional').order_by(OutboxMessage.id))] == [
             "bookings/confirmed", "bookings/moved",
         ]  # fmt: skip
 
@@ -338,7 +340,9 @@ def test_waitlist_offer_expires_and_passes_to_the_next(
         db.session.commit()
         assert taker.status == BookingStatus.confirmed
         templates = db.session.scalars(
-            sa.select(OutboxMessage.template).order_by(OutboxMessage.id)
+            sa.select(OutboxMessage.template)
+            .where(OutboxMessage.kind == "transactional")
+            .order_by(OutboxMessage.id)
         ).all()
         assert templates == [
             "bookings/confirmed", "bookings/waitlisted", "bookings/waitlisted", "bookings/cancelled",

@@ -453,7 +453,11 @@ def test_moving_and_cancelling_an_occurrence_sends_updated_invitations_with_the_
         )
         series_services.cancel_occurrence(occ, reason="폭설", actor_id=None, now=clock)
         db.session.commit()
-        messages = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        messages = db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.kind == "transactional")
+            .order_by(OutboxMessage.id)
+        ).all()
         booking_id, slot_start = booking.id, booking.slot.start_at
 
     def calendar_of(message):

@@ -121,7 +121,9 @@ def test_invite_sends_three_links_and_a_calendar_request_and_ignores_repeats(
         again = invitations.invite([occurrence], investors=[investor], actor_id=None, now=clock)
         db.session.commit()
         assert (len(created), len(again)) == (1, 0)
-        message = db.session.scalar(sa.select(OutboxMessage))
+        message = db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.kind == "transactional")
+        )
         token = invitations.rsvp_token(created[0])
         for answer in ("accepted", "tentative", "declined"):
             assert f"https://eventhub.test/rsvp/{token}?answer={answer}" in message.body_text
@@ -222,7 +224,9 @@ def test_nudge_at_most_once_a_day(app, db, make_occurrence, clock):
         db.session.commit()
         assert invitation.nudge_count == 2
         templates = db.session.scalars(
-            sa.select(OutboxMessage.template).order_by(OutboxMessage.id)
+            sa.select(OutboxMessage.template)
+            .where(OutboxMessage.kind == "transactional")
+            .order_by(OutboxMessage.id)
         ).all()
         assert templates == ["invitations/invite", "invitations/nudge", "invitations/nudge"]
 

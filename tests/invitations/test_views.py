@@ -217,7 +217,9 @@ def test_organizer_invites_by_pasted_email_and_nudges_once(app, db, client, auth
         as_text=True
     )
     with app.app_context():
-        templates = db.session.scalars(sa.select(OutboxMessage.template)).all()
+        templates = db.session.scalars(
+            sa.select(OutboxMessage.template).where(OutboxMessage.kind == "transactional")
+        ).all()
         assert templates.count("invitations/nudge") == 1
 
 

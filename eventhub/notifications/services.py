@@ -1,0 +1,697 @@
+"""Reminders that follow changes, announcements, and who wants which mail.
+
+Reminders are outbox rows like every other message, planned per occurrence from the series'
+rules and the current bookings and invitations. Their key names the moment they are about
+(`reminder:startups:booking:42:P1D:20261207T0500Z`), so a reminder for a time that is no longer
+true has a key nobody plans any more:
+
+- `sync_occurrence_reminders` runs in the transaction of every change to an occurrence, its
+  slots, a booking or an invitation: it cancels pending reminders nobody plans now and
+  enqueues the planned ones that are still ahead;
+- just before sending, the dispatcher asks `check_reminder` whether the row is still planned
+  (and refreshes its text), so not even a change that bypassed the sync can send a stale one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeSerializer
+
+from eventhub.accounts.models import User
+from eventhub.bookings import services as bookings
+from eventhub.bookings.models import Booking, BookingStatus
+from eventhub.centers.models import OrganizerMembership
+from eventhub.core import audit, outbox
+from eventhub.core.errors import InvalidInput, NotFound
+from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
+from eventhub.core.urls import external_url
+from eventhub.extensions import db
+from eventhub.invitations import services as invitations
+from eventhub.invitations.models import RsvpStatus
+from eventhub.notifications.models import (
+    DAY,
+    DEFAULT_RULES,
+    HOUR,
+    MAX_OFFSET_MINUTES,
+    Announcement,
+    AnnouncementAudience,
+    Audience,
+    NotificationPreference,
+    ReminderRule,
+    offset_code,
+)
+from eventhub.series.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus
+
+SUPERSEDED = "superseded: no longer true after a change"
+
+# --- Preferences -----------------------------------------------------------------------------
+
+
+def _preference_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="notification-preferences")
+
+
+def preference_token(email: str) -> str:
+    """A signed token for one address; unsubscribe links must work for years, so it does
+    not expire (it only lets its holder turn reminders on or off for that address)."""
+    return _preference_serializer().dumps(email.strip().lower())
+
+
+def email_for_token(token: str) -> str:
+    try:
+        email = _preference_serializer().loads(token)
+    except BadData as exc:
+        raise NotFound(_("This link is not valid. Use the link from a recent email.")) from exc
+    if not isinstance(email, str):
+        raise NotFound()
+    return email
+
+
+def reminders_enabled(email: str) -> bool:
+    enabled = db.session.scalar(
+        sa.select(NotificationPreference.reminders_enabled).where(
+            NotificationPreference.email == email.strip().lower()
+        )
+    )
+    return enabled is not False
+
+
+def set_reminders(email: str, *, enabled: bool, now: datetime) -> None:
+    """Turn reminders on or off for an address; pending reminders to it follow at once."""
+    email = email.strip().lower()
+    preference = db.session.scalar(
+        sa.select(NotificationPreference).where(NotificationPreference.email == email)
+    )
+    if preference is None:
+        preference = NotificationPreference(email=email)
+        db.session.add(preference)
+    preference.reminders_enabled = enabled
+    preference.updated_at = now
+    if not enabled:
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                sa.func.lower(OutboxMessage.recipient) == email,
+                OutboxMessage.kind == MessageKind.reminder,
+                OutboxMessage.status == OutboxStatus.pending,
+            )
+            .values(status=OutboxStatus.cancelled, cancel_reason="recipient turned reminders off")
+            .execution_options(synchronize_session=False)
+        )
+    audit.record(
+        "notifications.preference", obj=preference, actor_id=None, now=now, reminders=enabled
+    )
+
+
+def preferences_url(email: str) -> str:
+    return external_url("notifications.preferences", token=preference_token(email))
+
+
+def unsubscribe_headers(email: str) -> dict[str, str]:
+    """RFC 2369 and RFC 8058 one-click unsubscribe: mail programs show a button for it."""
+    url = external_url("notifications.unsubscribe", token=preference_token(email))
+    return {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+# --- Rules -----------------------------------------------------------------------------------
+
+_OFFSET = re.compile(r"^(\d{1,4})\s*(d|h|m|일|시간|분)$")
+_UNIT_MINUTES = {"d": DAY, "일": DAY, "h": HOUR, "시간": HOUR, "m": 1, "분": 1}
+
+
+def parse_offsets(text: str) -> list[int]:
+    """ "7d, 1d, 2h" (or 7일, 2시간, 30분) as minutes, longest first; why not, if it cannot."""
+    offsets = set()
+    for part in re.split(r"[,\s]+", (text or "").strip().lower()):
+        if not part:
+            continue
+        match = _OFFSET.match(part)
+        if not match:
+            raise InvalidInput(
+                _(
+                    '"%(part)s" is not a time before the event. Write for example 7d, 1d, 2h, 30m.',
+                    part=part,
+                )
+            )
+        minutes = int(match[1]) * _UNIT_MINUTES[match[2]]
+        if not 0 < minutes <= MAX_OFFSET_MINUTES:
+            raise InvalidInput(_("A reminder can be sent at most 60 days before."))
+        offsets.add(minutes)
+    return sorted(offsets, reverse=True)
+
+
+def format_offsets(offsets: Iterable[int]) -> str:
+    parts = []
+    for minutes in sorted(offsets, reverse=True):
+        if minutes % DAY == 0:
+            parts.append(f"{minutes // DAY}d")
+        elif minutes % HOUR == 0:
+            parts.append(f"{minutes // HOUR}h")
+        else:
+            parts.append(f"{minutes}m")
+    return ", ".join(parts)
+
+
+def rules_of(series_id: int) -> dict[Audience, list[int]]:
+    rules: dict[Audience, list[int]] = {audience: [] for audience in Audience}
+    rows = db.session.execute(
+        sa.select(ReminderRule.audience, ReminderRule.offset_minutes).where(
+            ReminderRule.series_id == series_id
+        )
+    )
+    for audience, minutes in rows:
+        rules[Audience(audience)].append(minutes)
+    return {audience: sorted(offsets, reverse=True) for audience, offsets in rules.items()}
+
+
+def _store_rules(series_id: int, rules: dict[Audience, Iterable[int]]) -> None:
+    for audience, offsets in rules.items():
+        for minutes in offsets:
+            db.session.add(
+                ReminderRule(series_id=series_id, audience=audience, offset_minutes=minutes)
+            )
+
+
+def add_default_rules(series: EventSeries) -> None:
+    """A new series starts with the default reminders."""
+    _store_rules(series.id, DEFAULT_RULES)
+
+
+def copy_rules(series: EventSeries, *, to: EventSeries) -> None:
+    """A series split off by an edit keeps the reminders of the one it came from."""
+    _store_rules(to.id, rules_of(series.id))
+
+
+def set_rules(
+    series: EventSeries,
+    *,
+    rules: dict[Audience, list[int]],
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    """Replace a series' reminder rules; the pending reminders of its future dates follow."""
+    db.session.execute(sa.delete(ReminderRule).where(ReminderRule.series_id == series.id))
+    _store_rules(series.id, rules)
+    db.session.flush()
+    for occurrence in _future_occurrences(now, series_id=series.id):
+        sync_occurrence_reminders(occurrence, now=now)
+    audit.record(
+        "series.reminders",
+        obj=series,
+        actor_id=actor_id,
+        now=now,
+        center_id=series.center_id,
+        rules={a.value: offsets for a, offsets in rules.items()},
+    )
+
+
+# --- Planning reminders ----------------------------------------------------------------------
+
+
+@dataclass
+class PlannedReminder:
+    key: str
+    recipient: str
+    locale: str
+    template: str
+    due_at: datetime
+    expires_at: datetime
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def _stamp(moment: datetime) -> str:
+    return f"{moment:%Y%m%dT%H%MZ}"
+
+
+def _key(audience: Audience, subject: str, minutes: int, anchor: datetime) -> str:
+    return f"reminder:{audience.value}:{subject}:{offset_code(minutes)}:{_stamp(anchor)}"
+
+
+def _is_live(occurrence: Occurrence) -> bool:
+    return (
+        occurrence.status == OccurrenceStatus.scheduled
+        and occurrence.series.status == SeriesStatus.published
+    )
+
+
+def plan_occurrence_reminders(occurrence: Occurrence) -> dict[str, PlannedReminder]:
+    """Every reminder the rules ask for about `occurrence` as it is now, by key, whatever
+    their due time."""
+    if not _is_live(occurrence):
+        return {}
+    rules = rules_of(occurrence.series_id)
+    planned: dict[str, PlannedReminder] = {}
+
+    def add(
+        audience: Audience,
+        subject: str,
+        anchor: datetime,
+        recipient: str | None,
+        locale: str,
+        template: str,
+        context: dict[str, Any],
+    ) -> None:
+        if not recipient:
+            return
+        for minutes in rules[audience]:
+            key = _key(audience, subject, minutes, anchor)
+            planned[key] = PlannedReminder(
+                key=key,
+                recipient=recipient,
+                locale=locale,
+                template=template,
+                due_at=anchor - timedelta(minutes=minutes),
+                expires_at=anchor,
+                context=context,
+            )
+
+    if rules[Audience.startups] or rules[Audience.offer_expiry]:
+        for booking in _bookings(occurrence.id):
+            recipient, locale = bookings.startup_recipient(booking.startup)
+            if booking.status == BookingStatus.confirmed and booking.slot is not None:
+                add(
+                    Audience.startups,
+                    f"booking:{booking.id}",
+                    booking.slot.start_at,
+                    recipient,
+                    locale,
+                    "notifications/reminder_startup",
+                    bookings.booking_context(booking),
+                )
+            elif booking.status == BookingStatus.offered and booking.offer_expires_at:
+                add(
+                    Audience.offer_expiry,
+                    f"booking:{booking.id}",
+                    booking.offer_expires_at,
+                    recipient,
+                    locale,
+                    "notifications/reminder_offer",
+                    bookings.booking_context(booking),
+                )
+    if rules[Audience.investors] or rules[Audience.unanswered]:
+        for invitation in invitations.invitations_of(occurrence.id):
+            investor = invitation.investor
+            if invitation.status == RsvpStatus.accepted:
+                audience, template = Audience.investors, "notifications/reminder_investor"
+            elif invitation.status == RsvpStatus.pending:
+                audience, template = Audience.unanswered, "invitations/nudge"
+            else:
+                continue
+            add(
+                audience,
+                f"invitation:{invitation.id}",
+                occurrence.start_at,
+                investor.email,
+                invitations.investor_locale(investor),
+                template,
+                invitations.invitation_context(invitation),
+            )
+    if rules[Audience.organizers]:
+        digest = _digest_context(occurrence)
+        for user in _organizers(occurrence.series.center_id):
+            add(
+                Audience.organizers,
+                f"occurrence:{occurrence.id}:user:{user.id}",
+                occurrence.start_at,
+                user.email,
+                user.locale,
+                "notifications/digest",
+                digest,
+            )
+    return planned
+
+
+def _bookings(occurrence_id: int) -> list[Booking]:
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .where(
+                Booking.occurrence_id == occurrence_id,
+                Booking.status.in_([BookingStatus.confirmed, BookingStatus.offered]),
+            )
+            .order_by(Booking.id)
+        )
+    )
+
+
+def _organizers(center_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(OrganizerMembership, OrganizerMembership.user_id == User.id)
+            .where(OrganizerMembership.center_id == center_id, User.is_active_account.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def _digest_context(occurrence: Occurrence) -> dict[str, Any]:
+    lineup = []
+    for view in bookings.slot_grid(occurrence.id):
+        booking = view.booking
+        lineup.append(
+            f"{view.slot.start_at.isoformat()}|{view.slot.end_at.isoformat()}|"
+            f"{booking.startup.company_name if booking else ''}"
+        )
+    investors = [
+        f"{i.investor.person_name} ({i.investor.firm})"
+        for i in invitations.invitations_of(occurrence.id)
+        if i.status == RsvpStatus.accepted
+    ]
+    return {
+        "series_title_ko": occurrence.series.title_ko,
+        "series_title_en": occurrence.series.title_en,
+        "start_at": occurrence.start_at.isoformat(),
+        "timezone": occurrence.series.timezone,
+        "venue": occurrence.effective_venue_name or "",
+        "lineup": "\n".join(lineup),
+        "investors": "\n".join(investors),
+        "occurrence_url": external_url("series.occurrence", occurrence_id=occurrence.id),
+    }
+
+
+def _context_for(planned: PlannedReminder) -> dict[str, Any]:
+    return {**planned.context, "preferences_url": preferences_url(planned.recipient)}
+
+
+def sync_occurrence_reminders(occurrence: Occurrence, *, now: datetime) -> int:
+    """Make the pending reminders about `occurrence` match what the rules plan now: cancel
+    the ones nobody plans any more, enqueue planned ones still ahead. Returns how many it
+    enqueued."""
+    db.session.flush()
+    planned = plan_occurrence_reminders(occurrence)
+    existing = {
+        row.key: row
+        for row in db.session.scalars(
+            sa.select(OutboxMessage).where(
+                OutboxMessage.occurrence_id == occurrence.id,
+                OutboxMessage.kind == MessageKind.reminder,
+            )
+        )
+    }
+    for key, row in existing.items():
+        if row.status == OutboxStatus.pending and key not in planned:
+            row.status, row.cancel_reason = OutboxStatus.cancelled, SUPERSEDED
+    added = 0
+    for key, reminder in planned.items():
+        row = existing.get(key)
+        if reminder.due_at <= now:
+            continue  # its moment passed before it was planned: never sent late
+        if row is not None:
+            if row.status == OutboxStatus.cancelled and row.cancel_reason == SUPERSEDED:
+                row.status, row.cancel_reason, row.due_at = (
+                    OutboxStatus.pending,
+                    None,
+                    reminder.due_at,
+                )
+            continue
+        if not reminders_enabled(reminder.recipient):
+            continue
+        outbox.enqueue(
+            key=key,
+            kind=MessageKind.reminder,
+            recipient=reminder.recipient,
+            locale=reminder.locale,
+            template=reminder.template,
+            now=now,
+            due_at=reminder.due_at,
+            expires_at=reminder.expires_at,
+            center_id=occurrence.series.center_id,
+            occurrence_id=occurrence.id,
+            headers=unsubscribe_headers(reminder.recipient),
+            **_context_for(reminder),
+        )
+        added += 1
+    return added
+
+
+def check_reminder(message: OutboxMessage, now: datetime) -> str | None:
+    """Just before sending: None if the reminder is still true (its text refreshed from the
+    current data), else why it must not be sent."""
+    occurrence = (
+        db.session.get(Occurrence, message.occurrence_id) if message.occurrence_id else None
+    )
+    if occurrence is None:
+        return "no longer applies: the occurrence is gone"
+    planned = plan_occurrence_reminders(occurrence).get(message.key)
+    if planned is None:
+        return SUPERSEDED
+    if not reminders_enabled(message.recipient):
+        return "recipient turned reminders off"
+    outbox.rerender(message, **_context_for(planned))
+    return None
+
+
+def _future_occurrences(now: datetime, *, series_id: int | None = None) -> list[Occurrence]:
+    query = sa.select(Occurrence).where(
+        Occurrence.start_at > now, Occurrence.status == OccurrenceStatus.scheduled
+    )
+    if series_id is not None:
+        query = query.where(Occurrence.series_id == series_id)
+    else:
+        query = query.where(Occurrence.start_at <= now + timedelta(minutes=MAX_OFFSET_MINUTES))
+    return list(db.session.scalars(query.order_by(Occurrence.start_at)))
+
+
+def upcoming_occurrence_ids(now: datetime) -> list[int]:
+    """Occurrences close enough that a reminder about them may be due: the planner's work."""
+    return [occurrence.id for occurrence in _future_occurrences(now)]
+
+
+# --- Announcements ---------------------------------------------------------------------------
+
+
+@dataclass
+class AnnouncementRecipient:
+    email: str
+    locale: str
+    name: str
+    audience: AnnouncementAudience
+
+
+def announcement_recipients(
+    occurrence: Occurrence, audiences: Iterable[AnnouncementAudience]
+) -> list[AnnouncementRecipient]:
+    """Who an announcement to `audiences` reaches, each address once."""
+    wanted = set(audiences)
+    found: dict[str, AnnouncementRecipient] = {}
+    if wanted & {AnnouncementAudience.startups, AnnouncementAudience.waitlist}:
+        for booking in bookings.occurrence_bookings(occurrence.id):
+            if booking.status == BookingStatus.confirmed:
+                audience = AnnouncementAudience.startups
+            elif booking.status in (BookingStatus.waitlisted, BookingStatus.offered):
+                audience = AnnouncementAudience.waitlist
+            else:
+                continue
+            if audience not in wanted:
+                continue
+            email, locale = bookings.startup_recipient(booking.startup)
+            if email:
+                found.setdefault(
+                    email.lower(),
+                    AnnouncementRecipient(email, locale, booking.startup.company_name, audience),
+                )
+    if AnnouncementAudience.investors in wanted:
+        for invitation in invitations.invitations_of(occurrence.id):
+            if invitation.status == RsvpStatus.accepted:
+                investor = invitation.investor
+                found.setdefault(
+                    investor.email.lower(),
+                    AnnouncementRecipient(
+                        investor.email,
+                        invitations.investor_locale(investor),
+                        investor.person_name,
+                        AnnouncementAudience.investors,
+                    ),
+                )
+    return list(found.values())
+
+
+def announcement_context(announcement: Announcement, occurrence: Occurrence) -> dict[str, Any]:
+    return {
+        "subject_ko": announcement.subject_ko,
+        "subject_en": announcement.subject_en or announcement.subject_ko,
+        "body_ko": announcement.body_ko,
+        "body_en": announcement.body_en or announcement.body_ko,
+        "series_title_ko": occurrence.series.title_ko,
+        "series_title_en": occurrence.series.title_en,
+        "start_at": occurrence.start_at.isoformat(),
+        "timezone": occurrence.series.timezone,
+        "venue": occurrence.effective_venue_name or "",
+        "center_ko": occurrence.series.center.name_ko,
+        "center_en": occurrence.series.center.name_en,
+        "occurrence_url": external_url("series.occurrence", occurrence_id=occurrence.id),
+    }
+
+
+def preview_announcement(
+    occurrence: Occurrence, *, announcement: Announcement, locale: str
+) -> tuple[str, str, str]:
+    """Subject, text and HTML of the announcement as a recipient in `locale` would get it."""
+    return outbox.render_email(
+        "notifications/announcement",
+        locale=locale,
+        **announcement_context(announcement, occurrence),
+    )
+
+
+def send_announcement(
+    occurrence: Occurrence,
+    *,
+    subject_ko: str,
+    body_ko: str,
+    subject_en: str,
+    body_en: str,
+    audiences: list[AnnouncementAudience],
+    actor_id: int | None,
+    now: datetime,
+) -> Announcement:
+    """Write one announcement message per recipient into the outbox."""
+    if not audiences:
+        raise InvalidInput(_("Choose who should receive the announcement."))
+    if occurrence.end_at <= now:
+        raise InvalidInput(_("This investor day is over; announcements can no longer be sent."))
+    recipients = announcement_recipients(occurrence, audiences)
+    if not recipients:
+        raise InvalidInput(_("Nobody is in the chosen groups yet."))
+    announcement = Announcement(
+        occurrence_id=occurrence.id,
+        subject_ko=subject_ko,
+        body_ko=body_ko,
+        subject_en=subject_en,
+        body_en=body_en,
+        audiences=[a.value for a in audiences],
+        recipient_count=len(recipients),
+        author_id=actor_id,
+        created_at=now,
+    )
+    db.session.add(announcement)
+    db.session.flush()
+    context = announcement_context(announcement, occurrence)
+    for recipient in recipients:
+        outbox.enqueue(
+            key=f"announcement:{announcement.id}:{recipient.email.lower()}",
+            kind=MessageKind.announcement,
+            recipient=recipient.email,
+            locale=recipient.locale,
+            template="notifications/announcement",
+            now=now,
+            center_id=occurrence.series.center_id,
+            occurrence_id=occurrence.id,
+            **context,
+        )
+    audit.record(
+        "announcement.sent",
+        obj=announcement,
+        actor_id=actor_id,
+        now=now,
+        center_id=occurrence.series.center_id,
+        recipients=len(recipients),
+    )
+    return announcement
+
+
+def announcements_of(occurrence_id: int) -> list[Announcement]:
+    return list(
+        db.session.scalars(
+            sa.select(Announcement)
+            .where(Announcement.occurrence_id == occurrence_id)
+            .order_by(Announcement.id.desc())
+        )
+    )
+
+
+outbox.register_send_check(MessageKind.reminder, check_reminder)
+
+
+# --- The organizers' outbox page -------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class OutboxPage:
+    messages: list[OutboxMessage]
+    counts: dict[str, int]
+    page: int
+    has_next: bool
+
+
+def outbox_page(
+    *,
+    center_id: int,
+    status: OutboxStatus | None = None,
+    kind: MessageKind | None = None,
+    recipient: str = "",
+    occurrence_id: int | None = None,
+    page: int = 1,
+) -> OutboxPage:
+    """One center's outbox, newest due first, with the count of each status."""
+    where = [OutboxMessage.center_id == center_id]
+    if kind is not None:
+        where.append(OutboxMessage.kind == kind)
+    if recipient.strip():
+        like = "%" + recipient.strip().lower().replace("\\", "").replace("%", "") + "%"
+        where.append(sa.func.lower(OutboxMessage.recipient).like(like))
+    if occurrence_id is not None:
+        where.append(OutboxMessage.occurrence_id == occurrence_id)
+    counts = dict(
+        db.session.execute(
+            sa.select(OutboxMessage.status, sa.func.count())
+            .where(*where)
+            .group_by(OutboxMessage.status)
+        )
+        .tuples()
+        .all()
+    )
+    if status is not None:
+        where.append(OutboxMessage.status == status)
+    page = max(page, 1)
+    rows = list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(*where)
+            .order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc())
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE + 1)
+        )
+    )
+    return OutboxPage(
+        messages=rows[:PAGE_SIZE],
+        counts={str(OutboxStatus(k)): v for k, v in counts.items()},
+        page=page,
+        has_next=len(rows) > PAGE_SIZE,
+    )
+
+
+def get_message(message_id: int) -> OutboxMessage:
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound()
+    return message
+
+
+def eml_copy(message: OutboxMessage) -> str | None:
+    """The .eml file the file mail backend wrote for a sent message, if there is one."""
+    from pathlib import Path
+
+    from eventhub.core.mailfile import eml_name
+
+    if not current_app.config["MAIL_BACKEND"].endswith("mailfile.EmailBackend"):
+        return None
+    name = eml_name(message.message_id)
+    if name is None:
+        return None
+    path = Path(current_app.config["MAIL_FILE_PATH"]) / name
+    return str(path) if path.is_file() else None

@@ -1,0 +1,258 @@
+"""The dispatcher against a real SMTP server (aiosmtpd): what arrives, and the faults."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventhub.core.dispatch import claim_batch, dispatch_batch
+from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
+from eventhub.extensions import mail
+from tests.conftest import EXAMPLES, free_port, smtp_sink
+
+
+def add_messages(db: Any, count: int, *, now, recipients=None, **fields: Any) -> None:
+    """`count` due messages, written straight into the outbox (what is sent, not how)."""
+    rows = [
+        {
+            "key": f"test:{n}",
+            "kind": MessageKind.transactional.value,
+            "recipient": (recipients[n] if recipients else f"person{n}@example.com"),
+            "locale": "en",
+            "template": "test",
+            "data": {},
+            "subject": f"Message {n}",
+            "body_text": f"Body {n}\n",
+            "body_html": f"<p>Body {n}</p>",
+            "headers": {},
+            "attachments": [],
+            "status": OutboxStatus.pending.value,
+            "due_at": now,
+            "attempts": 0,
+            "created_at": now,
+            **fields,
+        }
+        for n in range(count)
+    ]
+    db.session.execute(sa.insert(OutboxMessage.__table__), rows)
+    db.session.commit()
+
+
+def smtp(port: int) -> Any:
+    return mail.get_connection(backend="smtp", host="127.0.0.1", port=port, timeout=5)
+
+
+def statuses(db: Any) -> dict[str, tuple[str, int]]:
+    return {
+        m.recipient: (m.status.value, m.attempts)
+        for m in db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id))
+    }
+
+
+def test_dispatch_sends_a_batch_over_one_connection_with_row_message_ids(
+    app, db, smtp_server, clock
+):
+    with app.app_context():
+        add_messages(db, 3, now=clock)
+        result = dispatch_batch(now=clock, connection=smtp(smtp_server.port))
+        rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert (result.sent, result.claimed) == (3, 3)
+        assert [m.status for m in rows] == [OutboxStatus.sent] * 3
+        assert smtp_server.message_ids() == [m.message_id for m in rows]
+    first = smtp_server.messages[0]
+    assert first["Subject"] == "Message 0"
+    assert first["To"] == "person0@example.com"
+    parts = {
+        part.get_content_type(): part.get_content().replace("\r\n", "\n")
+        for part in first.walk()
+        if not part.is_multipart()
+    }
+    assert parts["text/plain"] == "Body 0\n"
+    assert parts["text/html"] == "<p>Body 0</p>"
+
+
+def test_messages_not_yet_due_stay_pending(app, db, smtp_server, clock):
+    with app.app_context():
+        add_messages(db, 1, now=clock + timedelta(minutes=5))
+        assert dispatch_batch(now=clock, connection=smtp(smtp_server.port)).sent == 0
+        assert dispatch_batch(
+            now=clock + timedelta(minutes=5), connection=smtp(smtp_server.port)
+        ).sent == 1  # fmt: skip
+    assert len(smtp_server.messages) == 1
+
+
+def test_server_down_keeps_messages_pending_until_it_is_back(app, db, clock):
+    port = free_port()
+    with app.app_context():
+        add_messages(db, 2, now=clock)
+        down = dispatch_batch(now=clock, connection=smtp(port))
+        assert (down.sent, down.claimed) == (0, 0)
+        assert "ConnectionRefusedError" in down.errors[0]
+        assert statuses(db) == {
+            "person0@example.com": ("pending", 0),
+            "person1@example.com": ("pending", 0),
+        }
+        with smtp_sink(port) as server:
+            back = dispatch_batch(now=clock + timedelta(seconds=30), connection=smtp(port))
+        assert back.sent == 2
+        assert sorted(str(m["To"]) for m in server.messages) == [
+            "person0@example.com",
+            "person1@example.com",
+        ]
+
+
+def test_temporary_failures_are_retried_and_a_refused_recipient_fails(app, db, smtp_server, clock):
+    recipients = ["ok1@x.example", "busy@x.example", "closing@x.example", "gone@x.example",
+                  "ok2@x.example"]  # fmt: skip
+    smtp_server.data_faults = {
+        "busy@x.example": ["451 4.3.0 Try again later"],
+        "closing@x.example": ["421 4.3.2 Closing the connection"],
+    }
+    smtp_server.refuse = {"gone@x.example": "550 5.1.1 No such user"}
+    with app.app_context():
+        add_messages(db, 5, now=clock, recipients=recipients)
+        first = dispatch_batch(now=clock, connection=smtp(smtp_server.port))
+        assert (first.sent, first.retried, first.failed) == (2, 2, 1)
+        assert statuses(db) == {
+            "ok1@x.example": ("sent", 1),
+            "busy@x.example": ("pending", 1),
+            "closing@x.example": ("pending", 1),
+            "gone@x.example": ("failed", 1),
+            "ok2@x.example": ("sent", 1),  # sent on a new connection after the 421
+        }
+        gone = db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.recipient == "gone@x.example")
+        )
+        assert gone.last_error.startswith("SMTPRecipientsRefused")
+        assert "550" in gone.last_error
+        assert "No such user" in gone.last_error
+        retry_at = {
+            m.recipient: m.due_at
+            for m in db.session.scalars(
+                sa.select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.pending)
+            )
+        }
+        # Backoff: about a minute (with jitter), not at once.
+        for due in retry_at.values():
+            assert timedelta(seconds=47) <= due - clock <= timedelta(seconds=73)
+        again = dispatch_batch(now=clock + timedelta(minutes=2), connection=smtp(smtp_server.port))
+        assert again.sent == 2
+        assert statuses(db)["busy@x.example"] == ("sent", 2)
+    assert sorted(str(m["To"]) for m in smtp_server.messages) == [
+        "busy@x.example", "closing@x.example", "ok1@x.example", "ok2@x.example",
+    ]  # fmt: skip
+
+
+def test_too_many_temporary_failures_mark_the_message_failed(app, db, smtp_server, clock):
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 2
+    smtp_server.data_faults = {"busy@x.example": ["451 4.3.0 later"] * 5}
+    try:
+        with app.app_context():
+            add_messages(db, 1, now=clock, recipients=["busy@x.example"])
+            dispatch_batch(now=clock, connection=smtp(smtp_server.port))
+            result = dispatch_batch(
+                now=clock + timedelta(hours=1), connection=smtp(smtp_server.port)
+            )
+            assert result.failed == 1
+            assert statuses(db) == {"busy@x.example": ("failed", 2)}
+    finally:
+        app.config["OUTBOX_MAX_ATTEMPTS"] = 8
+
+
+def test_a_claim_left_by_a_crashed_dispatcher_is_taken_over_after_the_lease(
+    app, db, smtp_server, clock
+):
+    with app.app_context():
+        add_messages(db, 2, now=clock)
+        lease = timedelta(seconds=app.config["OUTBOX_LEASE_SECONDS"])
+        ids, _until = claim_batch(now=clock, limit=10, lease=lease)  # ...and then it died
+        assert len(ids) == 2
+        inside = dispatch_batch(now=clock + lease - timedelta(seconds=1),
+                                connection=smtp(smtp_server.port))  # fmt: skip
+        assert inside.claimed == 0
+        after = dispatch_batch(now=clock + lease + timedelta(seconds=1),
+                               connection=smtp(smtp_server.port))  # fmt: skip
+        assert after.sent == 2
+        assert statuses(db) == {
+            "person0@example.com": ("sent", 2),
+            "person1@example.com": ("sent", 2),
+        }
+
+
+def test_a_message_not_sent_before_it_expires_is_cancelled_not_sent_late(
+    app, db, smtp_server, clock
+):
+    with app.app_context():
+        add_messages(db, 1, now=clock, expires_at=clock + timedelta(hours=1))
+        result = dispatch_batch(now=clock + timedelta(hours=2), connection=smtp(smtp_server.port))
+        message = db.session.scalar(sa.select(OutboxMessage))
+        assert (result.sent, result.cancelled) == (0, 1)
+        assert message.status == OutboxStatus.cancelled
+        assert message.cancel_reason.startswith("expired")
+    assert smtp_server.messages == []
+
+
+def test_a_stop_request_releases_the_rest_of_the_batch(app, db, smtp_server, clock):
+    with app.app_context():
+        add_messages(db, 3, now=clock)
+        sent = []
+
+        def stop_after_one() -> bool:
+            sent.append(1)
+            return len(sent) > 1
+
+        result = dispatch_batch(
+            now=clock, connection=smtp(smtp_server.port), should_stop=stop_after_one
+        )
+        assert (result.sent, result.released) == (1, 2)
+        # Released rows are pending again, their attempt not counted, no lease left behind.
+        assert statuses(db) == {
+            "person0@example.com": ("sent", 1),
+            "person1@example.com": ("pending", 0),
+            "person2@example.com": ("pending", 0),
+        }
+
+
+@pytest.mark.postgres_only
+def test_concurrent_dispatchers_on_postgresql_skip_each_others_rows(app, db, smtp_server, clock):
+    with app.app_context():
+        add_messages(db, 200, now=clock)
+    results = []
+
+    def dispatcher() -> None:
+        with app.app_context():
+            while True:
+                result = dispatch_batch(now=clock, limit=10, connection=smtp(smtp_server.port))
+                results.append(result)
+                if not result.claimed:
+                    break
+            db.session.remove()
+
+    threads = [threading.Thread(target=dispatcher) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    ids = smtp_server.message_ids()
+    assert (len(ids), len(set(ids))) == (200, 200)
+    assert sum(r.sent for r in results) == 200
+
+
+@settings(max_examples=EXAMPLES or 300, deadline=None)
+@given(
+    name=st.sampled_from(["Subject", "To", "From", "Message-ID", "Content-Type", "X-Long-Name"]),
+    value=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=90)
+    | st.text(alphabet=" abcxyz<>@.;=\t\x1e\x0b-", max_size=90),
+)
+def test_quick_header_folding_writes_exactly_what_the_standard_policy_writes(name, value):
+    from email.policy import compat32
+
+    from eventhub.core.dispatch import QUICK_FOLD
+
+    assert QUICK_FOLD.fold_binary(name, value) == compat32.fold_binary(name, value)
