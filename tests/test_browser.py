@@ -135,3 +135,44 @@ def test_startup_books_a_slot_and_sees_it_as_theirs(live_server, page):
     assert rows.nth(2).locator("td").nth(2).inner_text() == "Yours"
     page.goto(live_server + "/bookings")
     assert "Confirmed" in page.locator("li.booking").first.inner_text()
+
+
+def _log_in(page, live_server: str, email: str) -> None:
+    """Log in through the English login page."""
+    page.goto(live_server + "/login")
+    english = page.get_by_role("button", name="English")
+    if english.count():
+        english.click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").last.click()
+    english = page.get_by_role("button", name="English")
+    if english.count():  # the account's own language (Korean for the demo users) took over
+        english.click()
+
+
+def test_organizer_sees_a_booking_s_mail_in_the_outbox_and_cancels_a_reminder(live_server, page):
+    _log_in(page, live_server, "startup@eventhub.example")
+    page.goto(live_server + "/series/samsung-venture-partners-day")
+    page.locator("ul.occurrences li a").first.click()
+    page.locator("table.slot-grid tbody tr").nth(2).get_by_role("button", name="Book").click()
+    page.get_by_role("button", name="Log out").click()
+
+    _log_in(page, live_server, "organizer.daegu@eventhub.example")
+    page.goto(live_server + "/organize")
+    page.locator("section.organize-center", has_text="Daegu").get_by_role(
+        "link", name="Outbox"
+    ).click()
+    page.get_by_label("Kind").select_option("reminder")
+    page.get_by_label("Recipient").fill("startup@eventhub.example")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("table.outbox tbody tr")
+    assert rows.count() == 3
+    assert [rows.nth(i).locator("td").nth(1).inner_text() for i in range(3)] == ["Pending"] * 3
+
+    rows.first.get_by_role("link").click()
+    assert "Carbonix" in page.locator("pre.mail-text").inner_text()
+    assert page.frame_locator("iframe.mail-html").locator("body").inner_text() != ""
+    page.get_by_role("button", name="Cancel this message").click()
+    assert page.locator(".flash").first.inner_text() == "The message has been cancelled."
+    assert page.locator("dd.status-cancelled").inner_text() == "Cancelled"

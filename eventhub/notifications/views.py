@@ -228,32 +228,36 @@ def outbox_message_eml(message_id: int):
     )
 
 
-@bp.route("/organize/outbox/<int:message_id>/retry", methods=["POST"])
-@require_role(Role.organizer)
-def outbox_retry(message_id: int):
+def _act_on_message(message_id: int, action, *, done: str):
+    """Run `action(message)` from a button on the message's page, and go back to it."""
     message = _managed_message(message_id)
-    back = url_for("notifications.outbox_message", message_id=message.id)
     if not ActionForm().validate_on_submit():
         abort(400)
     return act_then_redirect(
-        lambda: outbox.retry_message(message, now=utcnow()),
+        lambda: action(message),
+        done=done,
+        back=url_for("notifications.outbox_message", message_id=message.id),
+    )
+
+
+@bp.route("/organize/outbox/<int:message_id>/retry", methods=["POST"])
+@require_role(Role.organizer)
+def outbox_retry(message_id: int):
+    return _act_on_message(
+        message_id,
+        lambda message: outbox.retry_message(message, now=utcnow()),
         done=_("The message will be sent again with the next dispatch."),
-        back=back,
     )
 
 
 @bp.route("/organize/outbox/<int:message_id>/cancel", methods=["POST"])
 @require_role(Role.organizer)
 def outbox_cancel(message_id: int):
-    message = _managed_message(message_id)
-    back = url_for("notifications.outbox_message", message_id=message.id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     reason = f"cancelled by {current_user.email}"
-    return act_then_redirect(
-        lambda: outbox.cancel_message(message, reason=reason, now=utcnow()),
+    return _act_on_message(
+        message_id,
+        lambda message: outbox.cancel_message(message, reason=reason, now=utcnow()),
         done=_("The message has been cancelled."),
-        back=back,
     )
 
 
