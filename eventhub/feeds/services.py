@@ -75,7 +75,10 @@ CANCELLED_PREFIX = {"ko": "[취소] ", "en": "[Cancelled] "}
 # --- Text --------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)
 def _text(value: str | None) -> SafeText:
+    """Cleaned, escaped-on-output text. Memoized: a feed repeats its titles, contacts and
+    places on every event, and SafeText values are never changed once made."""
     return SafeText(clean(value))
 
 
@@ -112,6 +115,13 @@ def _put(component: Any, name: str, value: Any) -> None:
     icalendar's ``add`` detects the type of every value, which is most of the cost of
     building a large feed; our values' types are known, so they are set as they are.
     """
+    kind = type(value)
+    if kind is SafeText or kind is vInt or kind is vUri:  # the most common, checked first
+        component[name.upper()] = value
+        return
+    if kind is datetime and value.tzinfo is not None:
+        component[name.upper()] = _Instant(value)
+        return
     if isinstance(value, vText | vRecur | vDuration | vDDDTypes | vInt | vUri):
         prop = value
     elif isinstance(value, datetime) and value.tzinfo is not None:
