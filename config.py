@@ -39,6 +39,9 @@ class Config:
     MAIL_USE_TLS = False
     MAIL_USE_SSL = False
     MAIL_TIMEOUT = 10
+    # STARTTLS and SSL check the server's certificate against the system's trust store, or
+    # against this CA file (PEM) for a relay with a private CA.
+    MAIL_CA_FILE = ""
     MAIL_DEFAULT_SENDER = "EventHub <no-reply@eventhub.example>"
     # Occurrences are stored rows up to this many days ahead (about 18 months).
     RECURRENCE_HORIZON_DAYS = 548

@@ -102,7 +102,7 @@ def _configure_mail(app: Flask) -> None:
     from eventhub.core.errors import ConfigError
 
     backends = {
-        "smtp": "smtp",
+        "smtp": "eventhub.core.mailsmtp.EmailBackend",
         "file": "eventhub.core.mailfile.EmailBackend",
         "console": "console",
         "memory": "locmem",

@@ -341,12 +341,13 @@ def smtp_server() -> Iterator[Any]:
 def send_mail(app: Flask, smtp_server: Any) -> Callable[[], int]:
     """Run the outbox dispatcher once against the test SMTP server."""
     from eventhub.core.dispatch import dispatch_due
+    from eventhub.core.mailsmtp import SMTP_BACKEND
     from eventhub.extensions import mail
 
     def send(now: datetime | None = None) -> int:
         with app.app_context():
             connection = mail.get_connection(
-                backend="smtp", host="127.0.0.1", port=smtp_server.port, timeout=5
+                backend=SMTP_BACKEND, host="127.0.0.1", port=smtp_server.port, timeout=5
             )
             return dispatch_due(now=now, connection=connection)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventhub.core.dispatch import claim_batch, dispatch_batch
+from eventhub.core.mailsmtp import SMTP_BACKEND
 from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
 from eventhub.extensions import mail
-from tests.conftest import EXAMPLES, free_port, smtp_sink
+from tests.conftest import EXAMPLES, RecordingHandler, free_port, smtp_sink
 
 
 def add_messages(db: Any, count: int, *, now, recipients=None, **fields: Any) -> None:
@@ -45,7 +48,7 @@ def add_messages(db: Any, count: int, *, now, recipients=None, **fields: Any) ->
 
 
 def smtp(port: int) -> Any:
-    return mail.get_connection(backend="smtp", host="127.0.0.1", port=port, timeout=5)
+    return mail.get_connection(backend=SMTP_BACKEND, host="127.0.0.1", port=port, timeout=5)
 
 
 def statuses(db: Any) -> dict[str, tuple[str, int]]:
@@ -256,3 +259,93 @@ def test_quick_header_folding_writes_exactly_what_the_standard_policy_writes(nam
     from eventhub.core.dispatch import QUICK_FOLD
 
     assert QUICK_FOLD.fold_binary(name, value) == compat32.fold_binary(name, value)
+
+
+# --- TLS and login ----------------------------------------------------------------------------
+
+
+class TLSRecorder(RecordingHandler):
+    """Also notes whether each message came over TLS and after a login."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sessions: list[tuple[bool, bool]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        encrypted = server.transport.get_extra_info("ssl_object") is not None
+        self.sessions.append((encrypted, bool(session.authenticated)))
+        return await super().handle_DATA(server, session, envelope)
+
+
+def _authenticator(server, session, envelope, mechanism, auth_data) -> Any:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        b"relay",
+        b"s3cret-pass",
+    )
+    return AuthResult(success=ok)
+
+
+@contextlib.contextmanager
+def tls_server(*, implicit: bool) -> Iterator[tuple[TLSRecorder, Any]]:
+    """An aiosmtpd server with a certificate from a test CA: STARTTLS required (or implicit
+    TLS), login required."""
+    import ssl
+
+    import trustme
+    from aiosmtpd.controller import Controller
+
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    handler = TLSRecorder()
+    handler.port = free_port()
+    options: dict[str, Any] = {"authenticator": _authenticator, "auth_require_tls": True}
+    if implicit:
+        # aiosmtpd's "AUTH only after STARTTLS" does not know implicit TLS: the whole
+        # connection is encrypted from the start.
+        options.update(ssl_context=server_context, auth_require_tls=False)
+    else:
+        options.update(tls_context=server_context, require_starttls=True)
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port, **options)
+    controller.start()
+    try:
+        yield handler, ca
+    finally:
+        controller.stop()
+
+
+@pytest.mark.parametrize("implicit", [False, True], ids=["starttls", "ssl"])
+def test_mail_goes_over_verified_tls_with_a_login(app, db, clock, tmp_path, implicit):
+    with tls_server(implicit=implicit) as (server, ca):
+        ca_file = tmp_path / "ca.pem"
+        ca.cert_pem.write_to_path(str(ca_file))
+        app.config["MAIL_CA_FILE"] = str(ca_file)
+        try:
+            with app.app_context():
+                add_messages(db, 1, now=clock)
+                connection = mail.get_connection(
+                    backend=SMTP_BACKEND, host="127.0.0.1", port=server.port, timeout=5,
+                    use_tls=not implicit, use_ssl=implicit,
+                    username="relay", password="s3cret-pass",
+                )  # fmt: skip
+                assert dispatch_batch(now=clock, connection=connection).sent == 1
+        finally:
+            app.config["MAIL_CA_FILE"] = ""
+    assert server.sessions == [(True, True)]
+    assert server.message_ids() != []
+
+
+def test_a_server_certificate_nobody_vouches_for_is_refused(app, db, clock):
+    with tls_server(implicit=False) as (server, _ca), app.app_context():
+        add_messages(db, 1, now=clock)
+        connection = mail.get_connection(
+            backend=SMTP_BACKEND, host="127.0.0.1", port=server.port, timeout=5,
+            use_tls=True, username="relay", password="s3cret-pass",
+        )  # fmt: skip
+        result = dispatch_batch(now=clock, connection=connection)
+        assert (result.sent, result.claimed) == (0, 0)
+        assert "CERTIFICATE_VERIFY_FAILED" in result.errors[0]
+        assert statuses(db) == {"person0@example.com": ("pending", 0)}
+    assert server.messages == []
