@@ -51,6 +51,10 @@ from eventhub.notifications.models import (
 from eventhub.series.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus
 
 SUPERSEDED = "superseded: no longer true after a change"
+OPTED_OUT = "recipient turned reminders off"
+# Cancelled for one of these reasons, a reminder comes back when it is planned (and wanted)
+# again: the occurrence moved back, the recipient turned reminders on again.
+REVIVABLE = (SUPERSEDED, OPTED_OUT)
 
 # --- Preferences -----------------------------------------------------------------------------
 
@@ -95,17 +99,29 @@ def set_reminders(email: str, *, enabled: bool, now: datetime) -> None:
         db.session.add(preference)
     preference.reminders_enabled = enabled
     preference.updated_at = now
+    theirs = (
+        sa.func.lower(OutboxMessage.recipient) == email,
+        OutboxMessage.kind == MessageKind.reminder,
+    )
     if not enabled:
         db.session.execute(
             sa.update(OutboxMessage)
-            .where(
-                sa.func.lower(OutboxMessage.recipient) == email,
-                OutboxMessage.kind == MessageKind.reminder,
-                OutboxMessage.status == OutboxStatus.pending,
-            )
-            .values(status=OutboxStatus.cancelled, cancel_reason="recipient turned reminders off")
+            .where(*theirs, OutboxMessage.status == OutboxStatus.pending)
+            .values(status=OutboxStatus.cancelled, cancel_reason=OPTED_OUT)
             .execution_options(synchronize_session=False)
         )
+    else:
+        # Back on: the reminders still ahead come back (and any never made are planned).
+        occurrence_ids = db.session.scalars(
+            sa.select(OutboxMessage.occurrence_id)
+            .where(*theirs, OutboxMessage.cancel_reason == OPTED_OUT)
+            .distinct()
+        ).all()
+        db.session.flush()
+        for occurrence_id in occurrence_ids:
+            occurrence = db.session.get(Occurrence, occurrence_id) if occurrence_id else None
+            if occurrence is not None:
+                sync_occurrence_reminders(occurrence, now=now)
     audit.record(
         "notifications.preference", obj=preference, actor_id=None, now=now, reminders=enabled
     )
@@ -409,7 +425,11 @@ def sync_occurrence_reminders(occurrence: Occurrence, *, now: datetime) -> int:
         if reminder.due_at <= now:
             continue  # its moment passed before it was planned: never sent late
         if row is not None:
-            if row.status == OutboxStatus.cancelled and row.cancel_reason == SUPERSEDED:
+            if (
+                row.status == OutboxStatus.cancelled
+                and row.cancel_reason in REVIVABLE
+                and reminders_enabled(reminder.recipient)
+            ):
                 row.status, row.cancel_reason, row.due_at = (
                     OutboxStatus.pending,
                     None,
@@ -448,7 +468,7 @@ def check_reminder(message: OutboxMessage, now: datetime) -> str | None:
     if planned is None:
         return SUPERSEDED
     if not reminders_enabled(message.recipient):
-        return "recipient turned reminders off"
+        return OPTED_OUT
     outbox.rerender(message, **_context_for(planned))
     return None
 

@@ -349,3 +349,22 @@ def test_offsets_parse_in_both_languages_and_refuse_nonsense():
         notifications.parse_offsets("7x")
     with pytest.raises(InvalidInput):
         notifications.parse_offsets("61d")
+
+
+def test_turning_reminders_back_on_brings_back_the_ones_still_ahead(
+    app, db, make_occurrence, make_startup, clock
+):
+    occurrence_id = make_occurrence()
+    startup_id = make_startup("Carbonix")
+    with app.app_context():
+        book(db, occurrence_id, startup_id, now=clock)
+        notifications.set_reminders("carbonix@startup.example", enabled=False, now=clock)
+        db.session.commit()
+        assert reminders(db) == []
+        later = SLOT_2 - timedelta(days=3)  # the 7-day reminder's time has passed meanwhile
+        notifications.set_reminders("carbonix@startup.example", enabled=True, now=later)
+        db.session.commit()
+        assert [due for _, _, due in reminders(db)] == [
+            SLOT_2 - timedelta(days=1),
+            SLOT_2 - timedelta(hours=2),
+        ]
