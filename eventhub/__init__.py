@@ -100,10 +100,12 @@ def _configure_secret_key(app: Flask, env_name: str) -> None:
 
 def _configure_mail(app: Flask) -> None:
     from eventhub.core.errors import ConfigError
+    from eventhub.core.mailfile import FILE_BACKEND
+    from eventhub.core.mailsmtp import SMTP_BACKEND
 
     backends = {
-        "smtp": "eventhub.core.mailsmtp.EmailBackend",
-        "file": "eventhub.core.mailfile.EmailBackend",
+        "smtp": SMTP_BACKEND,
+        "file": FILE_BACKEND,
         "console": "console",
         "memory": "locmem",
     }

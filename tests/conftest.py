@@ -340,7 +340,7 @@ def smtp_server() -> Iterator[Any]:
 @pytest.fixture
 def send_mail(app: Flask, smtp_server: Any) -> Callable[[], int]:
     """Run the outbox dispatcher once against the test SMTP server."""
-    from eventhub.core.dispatch import dispatch_due
+    from eventhub.core.dispatch import dispatch_batch
     from eventhub.core.mailsmtp import SMTP_BACKEND
     from eventhub.extensions import mail
 
@@ -349,6 +349,6 @@ def send_mail(app: Flask, smtp_server: Any) -> Callable[[], int]:
             connection = mail.get_connection(
                 backend=SMTP_BACKEND, host="127.0.0.1", port=smtp_server.port, timeout=5
             )
-            return dispatch_due(now=now, connection=connection)
+            return dispatch_batch(now=now, connection=connection).sent
 
     return send

@@ -314,17 +314,6 @@ class _Connection:
         self.is_open = False
 
 
-def dispatch_due(
-    *,
-    now: datetime | None = None,
-    limit: int | None = None,
-    connection: Any | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> int:
-    """Send one batch of due messages; returns how many were sent."""
-    return dispatch_batch(now=now, limit=limit, connection=connection, should_stop=should_stop).sent
-
-
 def dispatch_batch(
     *,
     now: datetime | None = None,

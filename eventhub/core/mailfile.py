@@ -17,6 +17,9 @@ from typing import Any
 
 from flask_mailman.backends.base import BaseEmailBackend
 
+# What MAIL_BACKEND=file means.
+FILE_BACKEND = "eventhub.core.mailfile.EmailBackend"
+
 _OUTBOX_ID = re.compile(r"<outbox\.(\d+)\.([0-9a-f]+)@")
 
 

@@ -224,7 +224,7 @@ def retry_message(message: OutboxMessage, *, now: datetime) -> None:
     db.session.refresh(message)
 
 
-def cancel_message(message: OutboxMessage, *, reason: str, now: datetime) -> None:
+def cancel_message(message: OutboxMessage, *, reason: str) -> None:
     """Cancel a pending message; one being sent right now can no longer be stopped."""
     changed = db.session.execute(
         sa.update(OutboxMessage)

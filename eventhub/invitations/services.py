@@ -341,9 +341,20 @@ def invitation_context(invitation: Invitation) -> dict[str, Any]:
     }
 
 
-def _send_invitation(invitation: Invitation, *, now: datetime, kind: str) -> None:
+def _attach_invite(message: Any, invitation: Invitation, *, method: str) -> None:
+    """The calendar part (REQUEST or CANCEL, same UID as the investor's feed) of a message."""
     from eventhub.feeds.ics import occurrence_invitation
 
+    message.attachments = [
+        {
+            "filename": "invite.ics",
+            "content_type": f"text/calendar; method={method}",
+            "content": occurrence_invitation(invitation, method=method),
+        }
+    ]
+
+
+def _send_invitation(invitation: Invitation, *, now: datetime, kind: str) -> None:
     investor, occurrence = invitation.investor, invitation.occurrence
     count = invitation.nudge_count if kind == "nudge" else int(invitation.last_sent_at is not None)
     message = outbox.enqueue(
@@ -356,27 +367,18 @@ def _send_invitation(invitation: Invitation, *, now: datetime, kind: str) -> Non
         occurrence_id=occurrence.id,
         **invitation_context(invitation),
     )
-    message.attachments = [
-        {
-            "filename": "invite.ics",
-            "content_type": "text/calendar; method=REQUEST",
-            "content": occurrence_invitation(invitation, method="REQUEST"),
-        }
-    ]
+    _attach_invite(message, invitation, method="REQUEST")
     invitation.last_sent_at = now
 
 
 def notify_occurrence_change(occurrence: Any, *, method: str, change_id: int, now: datetime) -> int:
     """Send every investor who has not declined the updated invitation or the cancellation."""
-    from eventhub.feeds.ics import occurrence_invitation
-
     sent = 0
+    kind = "occurrence_cancelled" if method == "CANCEL" else "occurrence_changed"
     for invitation in invitations_of(occurrence.id):
         if invitation.status == RsvpStatus.declined:
             continue
         investor = invitation.investor
-        token = rsvp_token(invitation)
-        kind = "occurrence_cancelled" if method == "CANCEL" else "occurrence_changed"
         message = outbox.enqueue(
             key=f"occurrence-change:{change_id}:invitation:{invitation.id}",
             recipient=investor.email,
@@ -385,22 +387,10 @@ def notify_occurrence_change(occurrence: Any, *, method: str, change_id: int, no
             now=now,
             center_id=occurrence.series.center_id,
             occurrence_id=occurrence.id,
-            person=investor.person_name,
-            series_title_ko=occurrence.series.title_ko,
-            series_title_en=occurrence.series.title_en,
-            start_at=occurrence.start_at.isoformat(),
-            timezone=occurrence.series.timezone,
-            venue=occurrence.effective_venue_name or "",
+            **invitation_context(invitation),
             reason=occurrence.cancel_reason or "",
-            page_url=external_url("invitations.rsvp", token=token),
         )
-        message.attachments = [
-            {
-                "filename": "invite.ics",
-                "content_type": f"text/calendar; method={method}",
-                "content": occurrence_invitation(invitation, method=method),
-            }
-        ]
+        _attach_invite(message, invitation, method=method)
         sent += 1
     return sent
 

@@ -15,9 +15,10 @@ true has a key nobody plans any more:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache, partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -243,7 +244,9 @@ class PlannedReminder:
     template: str
     due_at: datetime
     expires_at: datetime
-    context: dict[str, Any] = field(default_factory=dict)
+    # Called only for a reminder that is written or sent: planning runs on every booking and
+    # answer, and most planned reminders exist already (links and tokens cost to build).
+    context: Callable[[], dict[str, Any]]
 
 
 def _stamp(moment: datetime) -> str:
@@ -276,10 +279,11 @@ def plan_occurrence_reminders(occurrence: Occurrence) -> dict[str, PlannedRemind
         recipient: str | None,
         locale: str,
         template: str,
-        context: dict[str, Any],
+        context: Callable[[], dict[str, Any]],
     ) -> None:
         if not recipient:
             return
+        context = cache(context)  # shared by the rule's offsets, built at most once
         for minutes in rules[audience]:
             key = _key(audience, subject, minutes, anchor)
             planned[key] = PlannedReminder(
@@ -303,7 +307,7 @@ def plan_occurrence_reminders(occurrence: Occurrence) -> dict[str, PlannedRemind
                     recipient,
                     locale,
                     "notifications/reminder_startup",
-                    bookings.booking_context(booking),
+                    partial(bookings.booking_context, booking),
                 )
             elif booking.status == BookingStatus.offered and booking.offer_expires_at:
                 add(
@@ -313,7 +317,7 @@ def plan_occurrence_reminders(occurrence: Occurrence) -> dict[str, PlannedRemind
                     recipient,
                     locale,
                     "notifications/reminder_offer",
-                    bookings.booking_context(booking),
+                    partial(bookings.booking_context, booking),
                 )
     if rules[Audience.investors] or rules[Audience.unanswered]:
         for invitation in invitations.invitations_of(occurrence.id):
@@ -331,10 +335,10 @@ def plan_occurrence_reminders(occurrence: Occurrence) -> dict[str, PlannedRemind
                 investor.email,
                 invitations.investor_locale(investor),
                 template,
-                invitations.invitation_context(invitation),
+                partial(invitations.invitation_context, invitation),
             )
     if rules[Audience.organizers]:
-        digest = _digest_context(occurrence)
+        digest = cache(partial(_digest_context, occurrence))
         for user in _organizers(occurrence.series.center_id):
             add(
                 Audience.organizers,
@@ -398,7 +402,22 @@ def _digest_context(occurrence: Occurrence) -> dict[str, Any]:
 
 
 def _context_for(planned: PlannedReminder) -> dict[str, Any]:
-    return {**planned.context, "preferences_url": preferences_url(planned.recipient)}
+    return {**planned.context(), "preferences_url": preferences_url(planned.recipient)}
+
+
+def _opted_out(emails: Iterable[str]) -> set[str]:
+    """Which of these addresses turned reminders off (one query for a whole plan)."""
+    wanted = {email.strip().lower() for email in emails}
+    if not wanted:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(NotificationPreference.email).where(
+                NotificationPreference.email.in_(wanted),
+                NotificationPreference.reminders_enabled.is_(False),
+            )
+        )
+    )
 
 
 def sync_occurrence_reminders(occurrence: Occurrence, *, now: datetime) -> int:
@@ -419,24 +438,22 @@ def sync_occurrence_reminders(occurrence: Occurrence, *, now: datetime) -> int:
     for key, row in existing.items():
         if row.status == OutboxStatus.pending and key not in planned:
             row.status, row.cancel_reason = OutboxStatus.cancelled, SUPERSEDED
+    # A reminder whose moment passed before it was planned is never sent late.
+    ahead = {key: reminder for key, reminder in planned.items() if reminder.due_at > now}
+    opted_out = _opted_out(reminder.recipient for reminder in ahead.values())
     added = 0
-    for key, reminder in planned.items():
+    for key, reminder in ahead.items():
+        if reminder.recipient.strip().lower() in opted_out:
+            continue
         row = existing.get(key)
-        if reminder.due_at <= now:
-            continue  # its moment passed before it was planned: never sent late
         if row is not None:
-            if (
-                row.status == OutboxStatus.cancelled
-                and row.cancel_reason in REVIVABLE
-                and reminders_enabled(reminder.recipient)
-            ):
+            if row.status == OutboxStatus.cancelled and row.cancel_reason in REVIVABLE:
+                # Wanted again: the text is refreshed anyway just before it is sent.
                 row.status, row.cancel_reason, row.due_at = (
                     OutboxStatus.pending,
                     None,
                     reminder.due_at,
                 )
-            continue
-        if not reminders_enabled(reminder.recipient):
             continue
         outbox.enqueue(
             key=key,
@@ -706,9 +723,9 @@ def eml_copy(message: OutboxMessage) -> str | None:
     """The .eml file the file mail backend wrote for a sent message, if there is one."""
     from pathlib import Path
 
-    from eventhub.core.mailfile import eml_name
+    from eventhub.core.mailfile import FILE_BACKEND, eml_name
 
-    if not current_app.config["MAIL_BACKEND"].endswith("mailfile.EmailBackend"):
+    if current_app.config["MAIL_BACKEND"] != FILE_BACKEND:
         return None
     name = eml_name(message.message_id)
     if name is None:

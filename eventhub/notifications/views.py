@@ -256,7 +256,7 @@ def outbox_cancel(message_id: int):
     reason = f"cancelled by {current_user.email}"
     return _act_on_message(
         message_id,
-        lambda message: outbox.cancel_message(message, reason=reason, now=utcnow()),
+        lambda message: outbox.cancel_message(message, reason=reason),
         done=_("The message has been cancelled."),
     )
 

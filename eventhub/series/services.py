@@ -515,6 +515,7 @@ def _record_change(
         # same transaction; the dispatcher sends them.
         bookings.notify_occurrence_change(occ, method=method, change_id=change.id, now=now)
         invitations.notify_occurrence_change(occ, method=method, change_id=change.id, now=now)
+        change.notified_at = now
     audit.record(
         f"occurrence.{kind.value}",
         obj=occ,

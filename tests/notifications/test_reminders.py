@@ -136,6 +136,7 @@ def test_cancelling_the_occurrence_cancels_its_reminders(
         occurrence = db.session.get(Occurrence, occurrence_id)
         series_services.cancel_occurrence(occurrence, reason="태풍", actor_id=None, now=clock)
         db.session.commit()
+        assert [c.notified_at for c in occurrence.changes] == [clock]
         assert reminders(db) == []
         assert len(reminders(db, OutboxStatus.cancelled)) == 3
         templates = db.session.scalars(
