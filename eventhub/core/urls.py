@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,20 @@ def _adapter() -> MapAdapter:
 def external_url(endpoint: str, **values: Any) -> str:
     """The public https URL of `endpoint`, safe to put in an email or a calendar feed."""
     return _adapter().build(endpoint, values, force_external=True)
+
+
+def external_url_maker(endpoint: str, argument: str) -> Callable[[int], str]:
+    """`external_url` for many integer values of one argument, without the router per call.
+
+    The URL is built once through the router with a marker number and then formatted. Should
+    the marker not appear exactly once (a base URL containing it), every call asks the router.
+    """
+    marker = "8675309123"
+    url = external_url(endpoint, **{argument: int(marker)})
+    if url.count(marker) != 1:
+        return lambda value: external_url(endpoint, **{argument: value})
+    head, _, tail = url.partition(marker)
+    return lambda value: f"{head}{int(value)}{tail}"
 
 
 def is_safe_redirect(target: str | None) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from icalendar import Calendar, Event, Parameters, vCalAddress, vText
+from icalendar import Calendar, Event, Parameters, vCalAddress, vText, vUri
 
 from eventhub.core.urls import external_url
 
@@ -54,6 +54,20 @@ class SafeText(vText):
             .replace("\r", "\\n")
             .encode("utf-8")
         )
+
+
+class PlainUri(vUri):
+    """A URI we built ourselves (a link back to a page), sharing one empty parameter mapping
+    as SafeText does. Like vUri it refuses line breaks, which would end the property."""
+
+    __slots__ = ()
+
+    def __new__(cls, value: str, *args: Any, **kwargs: Any) -> PlainUri:
+        if "\r" in value or "\n" in value:
+            raise ValueError(f"A URI value may not contain CR or LF characters: {value!r}")
+        self = str.__new__(cls, value)
+        self.params = NO_PARAMETERS
+        return self
 
 
 def clean(text: str | None) -> str:

@@ -1,10 +1,7 @@
-"""Calendar feeds (RFC 5545), built with the icalendar library.
+"""Calendar feeds (RFC 5545): which events each feed shows, the cache, personal tokens.
 
-A series is one master VEVENT (RRULE, EXDATE for dates the rule gives that are not stored:
-skipped holidays, dates removed by an edit) plus one VEVENT per changed occurrence with the same
-UID and a RECURRENCE-ID equal to its original start. Stored occurrences that the rule does not
-give (kept one-offs) are VEVENTs of their own. The document is exactly the stored rows: the
-feed tests expand it with three parsers and compare with the database.
+The events themselves are built in `eventhub.feeds.build`: a series is one master VEVENT with
+its RRULE and EXDATEs plus one VEVENT per changed occurrence (same UID, RECURRENCE-ID).
 
 Personal feeds list single VEVENTs: an investor's answer and a startup's slot are properties
 of one date, which single events express without overriding a master that the person does not
@@ -21,436 +18,25 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from types import MappingProxyType
-from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from icalendar import (
-    Calendar,
-    Event,
-    Parameters,
-    Timezone,
-    vDDDTypes,
-    vDuration,
-    vInt,
-    vRecur,
-    vText,
-    vUri,
-)
+from icalendar import Calendar, Event
 
 from eventhub.accounts.models import Role
 from eventhub.bookings.models import SLOT_HOLDING, Booking, BookingStatus
 from eventhub.centers.models import Center
 from eventhub.core.urls import external_url
 from eventhub.extensions import db
-from eventhub.feeds.ics import (
-    NO_PARAMETERS,
-    PRODID,
-    SafeText,
-    booking_sequence,
-    booking_uid,
-    clean,
-    occurrence_uid,
-    uid_domain,
-)
+from eventhub.feeds import build
+from eventhub.feeds.build import CANCELLED_PREFIX, put, text, title
+from eventhub.feeds.ics import PlainUri, booking_sequence, booking_uid, occurrence_uid
 from eventhub.feeds.models import FeedToken
 from eventhub.invitations.models import Invitation, RsvpStatus
-from eventhub.series.models import (
-    EventSeries,
-    Occurrence,
-    OccurrenceStatus,
-    SeriesStatus,
-)
-from eventhub.series.recurrence import expand
-
-CANCELLED_PREFIX = {"ko": "[취소] ", "en": "[Cancelled] "}
-
-
-# --- Text --------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=8192)
-def _text(value: str | None) -> SafeText:
-    """Cleaned, escaped-on-output text. Memoized: a feed repeats its titles, contacts and
-    places on every event, and SafeText values are never changed once made."""
-    return SafeText(clean(value))
-
-
-class _Instant:
-    """A DATE-TIME value for DTSTART, DTEND, RECURRENCE-ID, DTSTAMP and LAST-MODIFIED.
-
-    icalendar's vDDDTypes builds a parameter mapping for every value; ours share one per
-    time zone (read-only), which matters with a thousand events in a feed.
-    """
-
-    __slots__ = ("dt", "params")
-    _params: ClassVar[dict[str, Parameters]] = {}
-
-    def __init__(self, value: datetime) -> None:
-        self.dt = value
-        key = getattr(value.tzinfo, "key", None)
-        if value.utcoffset() == timedelta(0) and key in (None, "UTC"):
-            self.params = NO_PARAMETERS
-        else:
-            params = self._params.get(key)
-            if params is None:
-                params = self._params[key] = Parameters({"TZID": key})
-            self.params = params
-
-    def to_ical(self) -> bytes:
-        if self.params is NO_PARAMETERS:
-            return self.dt.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ").encode()
-        return self.dt.strftime("%Y%m%dT%H%M%S").encode()
-
-
-def _put(component: Any, name: str, value: Any) -> None:
-    """Set a property with its iCalendar type given directly.
-
-    icalendar's ``add`` detects the type of every value, which is most of the cost of
-    building a large feed; our values' types are known, so they are set as they are.
-    """
-    kind = type(value)
-    if kind is SafeText or kind is vInt or kind is vUri:  # the most common, checked first
-        component[name.upper()] = value
-        return
-    if kind is datetime and value.tzinfo is not None:
-        component[name.upper()] = _Instant(value)
-        return
-    if isinstance(value, vText | vRecur | vDuration | vDDDTypes | vInt | vUri):
-        prop = value
-    elif isinstance(value, datetime) and value.tzinfo is not None:
-        prop = _Instant(value)
-    elif isinstance(value, datetime):
-        prop = vDDDTypes(value)
-    elif isinstance(value, timedelta):
-        prop = vDuration(value)
-    elif isinstance(value, bool | int):
-        prop = vInt(int(value))
-    elif isinstance(value, str):
-        prop = SafeText(value)
-    else:
-        component.add(name, value)
-        return
-    component[name.upper()] = prop
-
-
-def _title(series: EventSeries, locale: str) -> str:
-    first, second = (series.title_ko, series.title_en)
-    return (first or second) if locale == "ko" else (second or first)
-
-
-# --- Building blocks ---------------------------------------------------------------------------
-
-
-def _calendar(*, name: str, description: str, timezone: str) -> Calendar:
-    ttl = timedelta(seconds=current_app.config["FEED_TTL_SECONDS"])
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", _text(name))
-    calendar.add("x-wr-caldesc", _text(description))
-    calendar.add("x-wr-timezone", timezone)
-    calendar.add("refresh-interval", ttl, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", vDuration(ttl))
-    return calendar
-
-
-def _contact(center: Center) -> SafeText:
-    email = center.contact_email or ""
-    return _text(f"{center.name_ko} / {center.name_en}" + (f" <{email}>" if email else ""))
-
-
-def _common(event: Event, *, series: EventSeries, locale: str, changed_at: datetime) -> None:
-    _put(event, "dtstamp", changed_at.astimezone(UTC))
-    _put(event, "last-modified", changed_at.astimezone(UTC))
-    _put(event, "contact", _contact(series.center))
-
-
-def _location(name: str | None, address: str | None, link: str | None) -> str:
-    return ", ".join(part for part in (name, address, link) if part)
-
-
-def _occurrence_location(occurrence: Any, series: EventSeries) -> SafeText:
-    """Where one date takes place: its own venue, else the series', and the online link."""
-    return _text(
-        _location(
-            occurrence.venue_name or series.venue_name,
-            occurrence.venue_address or series.venue_address,
-            occurrence.online_url or series.online_url,
-        )
-    )
-
-
-def _until_in_utc(rule: str, tz: ZoneInfo) -> str:
-    """Our stored UNTIL is wall-clock time; with a TZID'd DTSTART RFC 5545 wants it in UTC."""
-
-    def convert(match: re.Match) -> str:
-        local = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=tz)
-        return "UNTIL=" + local.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-    return re.sub(r"UNTIL=(\d{8}T\d{6})(?!Z)", convert, rule)
-
-
-def _summary(
-    series: EventSeries, occurrence_status: OccurrenceStatus | None, locale: str
-) -> SafeText:
-    prefix = CANCELLED_PREFIX[locale] if occurrence_status == OccurrenceStatus.cancelled else ""
-    return _text(prefix + _title(series, locale))
-
-
-# What a feed reads of an occurrence. A feed of a center holds a thousand of them: plain rows of
-# these columns load several times faster than ORM objects with all of theirs.
-_FEED_COLUMNS = (
-    Occurrence.id, Occurrence.series_id, Occurrence.original_start_at, Occurrence.start_at,
-    Occurrence.end_at, Occurrence.status, Occurrence.cancel_reason, Occurrence.venue_name,
-    Occurrence.venue_address, Occurrence.online_url, Occurrence.is_detached,
-    Occurrence.sequence, Occurrence.updated_at,
-)  # fmt: skip
-
-
-def _occurrences_by_series(series_ids: list[int]) -> dict[int, list[Any]]:
-    """Every stored occurrence of the given series (as rows of `_FEED_COLUMNS`), one query."""
-    grouped: dict[int, list[Any]] = {i: [] for i in series_ids}
-    rows = db.session.execute(
-        sa.select(*_FEED_COLUMNS)
-        .where(Occurrence.series_id.in_(series_ids))
-        .order_by(Occurrence.series_id, Occurrence.original_start_at, Occurrence.id)
-    )
-    for row in rows:
-        grouped[row.series_id].append(row)
-    return grouped
-
-
-def series_events(
-    series: EventSeries, *, locale: str, rows: list[Any] | None = None
-) -> list[Event]:
-    """The master VEVENT of a series, its overrides and its one-off occurrences."""
-    tz = series.tz
-    uid = f"series-{series.id}@{uid_domain()}"
-    if rows is None:
-        rows = _occurrences_by_series([series.id])[series.id]
-    dtstart = datetime.combine(series.start_date, series.start_time)
-    duration = timedelta(minutes=series.duration_minutes)
-    horizon = series.materialized_until_at or datetime.now(UTC)
-    horizon_local = horizon.astimezone(tz).replace(tzinfo=None)
-    instants = (
-        _rule_instants(series.rrule, dtstart=dtstart, until=horizon_local, tz=tz)
-        if series.rrule
-        else {}
-    )
-    by_original = {r.original_start_at: r for r in rows if not r.is_detached}
-    events: list[Event] = []
-
-    if series.rrule:
-        master = Event()
-        _put(master, "uid", uid)
-        _put(master, "summary", _summary(series, None, locale))
-        _put(master, "dtstart", dtstart.replace(tzinfo=tz))
-        _put(master, "duration", duration)
-        _put(master, "rrule", _text_rrule(_until_in_utc(series.rrule, tz)))
-        missing = sorted(local for instant, local in instants.items() if instant not in by_original)
-        if missing:
-            master.add("exdate", [local.replace(tzinfo=tz) for local in missing])
-        _put(master, "sequence", series.sequence)
-        _put(master, "status", "CONFIRMED")
-        _describe(
-            master,
-            series=series,
-            locale=locale,
-            url=external_url("series.detail", slug=series.slug),
-        )
-        _put(
-            master,
-            "location",
-            _text(_location(series.venue_name, series.venue_address, series.online_url)),
-        )
-        _common(master, series=series, locale=locale, changed_at=series.updated_at)
-        events.append(master)
-
-    for occurrence in rows:
-        in_rule = (
-            series.rrule and not occurrence.is_detached and occurrence.original_start_at in instants
-        )
-        if (
-            in_rule
-            and not _differs(occurrence, series, duration)
-            and not _dst_sensitive(instants[occurrence.original_start_at], duration, tz)
-        ):
-            continue
-        event = _occurrence_event(occurrence, series=series, locale=locale)
-        if in_rule:
-            _put(event, "uid", uid)
-            # The rule's own wall-clock time, as clients compute it (even inside a DST gap).
-            _put(event, "recurrence-id", instants[occurrence.original_start_at].replace(tzinfo=tz))
-        elif not series.rrule and not occurrence.is_detached:
-            _put(event, "uid", uid)
-        else:
-            _put(event, "uid", occurrence_uid(occurrence))
-        events.append(event)
-    return events
-
-
-@lru_cache(maxsize=512)
-def _rule_instants(
-    rule: str, *, dtstart: datetime, until: datetime, tz: ZoneInfo
-) -> Mapping[datetime, datetime]:
-    """The rule's dates up to `until`, by UTC instant, with their wall-clock time. A pure
-    function of its arguments, kept per process: feeds are rendered again after every change,
-    mostly for the same rules."""
-    return MappingProxyType(
-        {
-            local.replace(tzinfo=tz, fold=0).astimezone(UTC): local
-            for local in expand(rule, dtstart=dtstart, until=until)
-        }
-    )
-
-
-def _text_rrule(rule: str) -> Any:
-    from icalendar import vRecur
-
-    return vRecur.from_ical(rule)
-
-
-def _when(instant: datetime, tz: ZoneInfo) -> datetime:
-    """An instant as local time with its TZID, or in UTC when the local time exists twice (a
-    fall-back fold): written as local time, every parser would read the first of the two."""
-    local = instant.astimezone(tz)
-    naive = local.replace(tzinfo=None)
-    if naive.replace(tzinfo=tz, fold=0).utcoffset() != naive.replace(tzinfo=tz, fold=1).utcoffset():
-        return instant.astimezone(UTC)
-    return local
-
-
-def _ambiguous_or_missing(naive: datetime, tz: ZoneInfo) -> bool:
-    first, second = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
-    if first.utcoffset() != second.utcoffset():
-        return True
-    return first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive
-
-
-@lru_cache(maxsize=65536)
-def _dst_sensitive(local: datetime, duration: timedelta, tz: ZoneInfo) -> bool:
-    """True when clients could disagree about this date's times: its wall-clock start or end
-    does not exist or exists twice, or adding the duration in wall-clock time (as some
-    expanders do) gives another end than elapsed time. Such dates get an explicit override."""
-    start = local.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    end_local = (start + duration).astimezone(tz).replace(tzinfo=None)
-    wall_end = (local + duration).replace(tzinfo=tz, fold=0).astimezone(UTC)
-    return (
-        _ambiguous_or_missing(local, tz)
-        or _ambiguous_or_missing(end_local, tz)
-        or wall_end != start + duration
-    )
-
-
-def _differs(occurrence: Any, series: EventSeries, duration: timedelta) -> bool:
-    """True when the occurrence is not exactly what the master event says for its date."""
-    return (
-        occurrence.start_at != occurrence.original_start_at
-        or occurrence.end_at != occurrence.start_at + duration
-        or occurrence.status != OccurrenceStatus.scheduled
-        or occurrence.sequence != 0
-        or any((occurrence.venue_name, occurrence.venue_address, occurrence.online_url))
-    )
-
-
-def _occurrence_event(occurrence: Any, *, series: EventSeries, locale: str) -> Event:
-    """One date as its own VEVENT; `occurrence` is an Occurrence or a row of its columns."""
-    tz = series.tz
-    cancelled = occurrence.status == OccurrenceStatus.cancelled
-    event = Event()
-    _put(event, "summary", _summary(series, occurrence.status, locale))
-    _put(event, "dtstart", _when(occurrence.start_at, tz))
-    _put(event, "dtend", _when(occurrence.end_at, tz))
-    _put(event, "sequence", occurrence.sequence)
-    _put(event, "status", "CANCELLED" if cancelled else "CONFIRMED")
-    _put(event, "location", _occurrence_location(occurrence, series))
-    url = external_url("series.occurrence", occurrence_id=occurrence.id)
-    extra = ""
-    if cancelled and occurrence.cancel_reason:
-        extra = (
-            "취소 사유: " if locale == "ko" else "Reason for the cancellation: "
-        ) + occurrence.cancel_reason
-    _describe(event, series=series, locale=locale, url=url, extra=extra)
-    _common(
-        event,
-        series=series,
-        locale=locale,
-        changed_at=max(occurrence.updated_at, series.updated_at),
-    )
-    return event
-
-
-def _describe(event: Event, *, series: EventSeries, locale: str, url: str, extra: str = "") -> None:
-    description = series.description_ko if locale == "ko" else series.description_en
-    text = "\n\n".join(part for part in (extra, description or "", url) if part)
-    _put(event, "description", _text(text))
-    _put(event, "url", vUri(url))
-
-
-def _finish(calendar: Calendar, events: Iterable[Event]) -> bytes:
-    return _assemble(calendar, events).to_ical()
-
-
-def _assemble(calendar: Calendar, events: Iterable[Event]) -> Calendar:
-    def key(event: Event) -> tuple:
-        recurrence = event.get("recurrence-id")
-        return (str(event["uid"]), recurrence.dt.isoformat() if recurrence else "")
-
-    events = sorted(events, key=key)
-    for tzid in sorted(_tzids(events)):
-        calendar.add_component(_vtimezone(tzid))
-    for event in events:
-        calendar.add_component(event)
-    return calendar
-
-
-def _tzids(events: Iterable[Event]) -> set[str]:
-    found = set()
-    for event in events:
-        for name in ("dtstart", "dtend", "recurrence-id"):
-            value = event.get(name)
-            if value is not None and getattr(value.dt, "tzinfo", None) is not None:
-                key = getattr(value.dt.tzinfo, "key", None)
-                if key:
-                    found.add(key)
-    return found
-
-
-_VTIMEZONES: dict[str, Timezone] = {}
-
-
-def _vtimezone(tzid: str) -> Timezone:
-    """A VTIMEZONE for `tzid` with one RDATE per line.
-
-    icalendar writes a transition list as one comma-separated RDATE; ical.js (Thunderbird)
-    reads only the first value of such a property, and would then get every later offset
-    wrong. One value per RDATE reads the same in every parser.
-    """
-    cached = _VTIMEZONES.get(tzid)
-    if cached is not None:
-        return cached
-    timezone = Timezone.from_tzinfo(ZoneInfo(tzid), tzid=tzid)
-    for sub in timezone.subcomponents:
-        rdates = sub.get("rdate")
-        if rdates is None:
-            continue
-        values = []
-        for entry in rdates if isinstance(rdates, list) else [rdates]:
-            values.extend(d.dt for d in entry.dts)
-        del sub["rdate"]
-        for value in values:
-            sub.add("rdate", value)
-    _VTIMEZONES[tzid] = timezone
-    return timezone
-
+from eventhub.series.models import EventSeries, Occurrence, SeriesStatus
 
 # --- The feeds -------------------------------------------------------------------------------
 
@@ -495,10 +81,8 @@ def build_series_calendar(scope: FeedScope, *, locale: str) -> Calendar:
     name, description = _names(scope, series_list, locale)
     zones = {s.timezone for s in series_list}
     tz = series_list[0].timezone if len(zones) == 1 else "Asia/Seoul"
-    calendar = _calendar(name=name, description=description, timezone=tz)
-    rows = _occurrences_by_series([s.id for s in series_list])
-    events = [e for s in series_list for e in series_events(s, locale=locale, rows=rows[s.id])]
-    return _assemble(calendar, events)
+    document = build.calendar(name=name, description=description, timezone=tz)
+    return build.series_document(document, series_list, locale=locale)
 
 
 def render(scope: FeedScope, *, locale: str) -> bytes:
@@ -513,8 +97,8 @@ def render(scope: FeedScope, *, locale: str) -> bytes:
 def _names(scope: FeedScope, series_list: list[EventSeries], locale: str) -> tuple[str, str]:
     ko = locale == "ko"
     if scope.kind == "series" and series_list:
-        title = _title(series_list[0], locale)
-        return f"{title} · EventHub", title
+        name = title(series_list[0], locale)
+        return f"{name} · EventHub", name
     if scope.kind == "center":
         center = db.session.get(Center, scope.key)
         name = center.name_ko if ko else center.name_en
@@ -532,7 +116,7 @@ def _investor_feed(investor_id: int, *, locale: str) -> bytes:
     from eventhub.invitations import services as invitations
 
     ko = locale == "ko"
-    calendar = _calendar(
+    document = build.calendar(
         name="내 초대 · EventHub" if ko else "My invitations · EventHub",
         description="초대받은 투자 설명회" if ko else "Investor days you are invited to",
         timezone="Asia/Seoul",
@@ -546,12 +130,11 @@ def _investor_feed(investor_id: int, *, locale: str) -> bytes:
     for invitation in rows:
         occurrence = invitation.occurrence
         series = occurrence.series
-        event = _occurrence_event(occurrence, series=series, locale=locale)
-        _put(event, "uid", occurrence_uid(occurrence))
+        event = build.SeriesParts(series, locale).occurrence_event(occurrence)
+        put(event, "uid", occurrence_uid(occurrence))
         if not occurrence.is_cancelled:
-            event["status"] = (
-                "CONFIRMED" if invitation.status == RsvpStatus.accepted else "TENTATIVE"
-            )
+            accepted = invitation.status == RsvpStatus.accepted
+            event["STATUS"] = build.CONFIRMED if accepted else build.TENTATIVE
         if invitations.sees_lineup(invitation):
             lines = [
                 ("라인업" if ko else "Line-up")
@@ -579,7 +162,7 @@ def _investor_feed(investor_id: int, *, locale: str) -> bytes:
                 lines.append(" · ".join(p for p in parts if p))
             description = str(event.get("description", ""))
             del event["description"]
-            _put(event, "description", _text("\n".join(lines) + "\n\n" + description))
+            put(event, "description", text("\n".join(lines) + "\n\n" + description))
         changed = max(
             occurrence.updated_at,
             series.updated_at,
@@ -587,15 +170,15 @@ def _investor_feed(investor_id: int, *, locale: str) -> bytes:
         )
         del event["dtstamp"]
         del event["last-modified"]
-        _put(event, "dtstamp", changed)
-        _put(event, "last-modified", changed)
+        put(event, "dtstamp", changed)
+        put(event, "last-modified", changed)
         events.append(event)
-    return _finish(calendar, events)
+    return build.finish(document, events)
 
 
 def _startup_feed(startup_id: int, *, locale: str) -> bytes:
     ko = locale == "ko"
-    calendar = _calendar(
+    document = build.calendar(
         name="내 피칭 · EventHub" if ko else "My pitches · EventHub",
         description="예약한 피칭 슬롯" if ko else "Your booked pitch slots",
         timezone="Asia/Seoul",
@@ -612,33 +195,24 @@ def _startup_feed(startup_id: int, *, locale: str) -> bytes:
     for booking in rows:
         occurrence, slot = booking.occurrence, booking.slot
         series = occurrence.series
-        tz = series.tz
+        parts = build.SeriesParts(series, locale)
         cancelled = booking.status == BookingStatus.cancelled or occurrence.is_cancelled
         event = Event()
-        _put(event, "uid", booking_uid(booking.id))
+        put(event, "uid", booking_uid(booking.id))
         prefix = CANCELLED_PREFIX[locale] if cancelled else ""
         label = "피칭" if ko else "Pitch"
-        _put(event, "summary", _text(f"{prefix}{label}: {_title(series, locale)}"))
-        _put(event, "dtstart", slot.start_at.astimezone(tz))
-        _put(event, "dtend", slot.end_at.astimezone(tz))
-        _put(event, "sequence", booking_sequence(booking))
-        _put(event, "status", "CANCELLED" if cancelled else "CONFIRMED")
-        _put(
-            event,
-            "location",
-            _occurrence_location(occurrence, series),
-        )
+        put(event, "summary", text(f"{prefix}{label}: {title(series, locale)}"))
+        event["DTSTART"] = parts.when(slot.start_at)
+        event["DTEND"] = parts.when(slot.end_at)
+        put(event, "sequence", booking_sequence(booking))
+        event["STATUS"] = build.CANCELLED if cancelled else build.CONFIRMED
+        event["LOCATION"] = parts.location_of(occurrence)
         url = external_url("series.occurrence", occurrence_id=occurrence.id)
-        _put(event, "description", _text(url))
-        _put(event, "url", vUri(url))
-        _common(
-            event,
-            series=series,
-            locale=locale,
-            changed_at=max(booking.updated_at, occurrence.updated_at),
-        )
+        put(event, "description", text(url))
+        put(event, "url", PlainUri(url))
+        parts.stamp(event, max(booking.updated_at, occurrence.updated_at))
         events.append(event)
-    return _finish(calendar, events)
+    return build.finish(document, events)
 
 
 # --- Versions and the cache ------------------------------------------------------------------
@@ -809,9 +383,9 @@ def scope_for_token(token: str) -> tuple[FeedScope, str] | None:
 def single_occurrence(occurrence: Occurrence, *, locale: str) -> bytes:
     """One occurrence as a downloadable .ics (no METHOD: a plain file to import)."""
     series = occurrence.series
-    calendar = _calendar(
-        name=_title(series, locale), description=_title(series, locale), timezone=series.timezone
+    document = build.calendar(
+        name=title(series, locale), description=title(series, locale), timezone=series.timezone
     )
-    event = _occurrence_event(occurrence, series=series, locale=locale)
-    _put(event, "uid", occurrence_uid(occurrence))
-    return _finish(calendar, [event])
+    event = build.SeriesParts(series, locale).occurrence_event(occurrence)
+    put(event, "uid", occurrence_uid(occurrence))
+    return build.finish(document, [event])

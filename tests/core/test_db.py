@@ -219,3 +219,21 @@ def test_sqlite_connection_uses_wal_busy_timeout_and_foreign_keys(app, db, backe
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+
+
+def test_sqlite_stored_text_reads_as_the_same_utc_instant():
+    """The SQLite reader parses and sets the zone in one step; these are the values it gives."""
+    from sqlalchemy.dialects import sqlite
+
+    from eventhub.core.db import UTCDateTime
+
+    dialect = sqlite.dialect()
+    read = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+    assert read("2026-12-16 05:00:00.000000") == datetime(2026, 12, 16, 5, tzinfo=UTC)
+    assert read("2026-12-16 05:00:00.000000").tzinfo is UTC
+    assert read("2026-03-29 01:30:15.123456") == datetime(2026, 3, 29, 1, 30, 15, 123456, UTC)
+    assert read("2026-12-16 05:00:00") == datetime(2026, 12, 16, 5, tzinfo=UTC)
+    # Text written with an offset (not by this app) still reads as the instant it names.
+    assert read("2026-12-16 14:00:00+09:00") == datetime(2026, 12, 16, 5, tzinfo=UTC)
+    assert read("2026-12-16 14:00:00+09:00").tzinfo is UTC
+    assert read(None) is None
