@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -34,3 +35,18 @@ def throwaway_database() -> tuple[str, Callable[[], None]]:
         admin.dispose()
 
     return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def database_targets(sqlite_file: Path) -> tuple[list[tuple[str, str]], list[Callable[[], None]]]:
+    """SQLite at `sqlite_file`, then a throwaway PostgreSQL database if a server answers: the
+    (label, URL) pairs to measure on, and the functions that drop what was created."""
+    targets = [("sqlite", f"sqlite:///{sqlite_file}")]
+    drops = []
+    try:
+        url, drop = throwaway_database()
+    except Exception as exc:
+        print(f"  PostgreSQL not reachable, measured on SQLite only: {exc}")
+    else:
+        targets.append(("postgresql", url))
+        drops.append(drop)
+    return targets, drops

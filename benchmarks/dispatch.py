@@ -188,16 +188,9 @@ def main() -> int:
     port = free_port()
     sink = Sink(port)
     print(f"{MESSAGES} due messages (text, HTML, calendar part) to a local aiosmtpd sink")
-    targets = [("sqlite", f"sqlite:///{Path(os.environ['EVENTHUB_INSTANCE_PATH']) / 'b.sqlite3'}")]
-    drops = []
-    try:
-        from _postgres import throwaway_database
+    from _postgres import database_targets
 
-        url, drop = throwaway_database()
-        targets.append(("postgresql", url))
-        drops.append(drop)
-    except Exception as exc:
-        print(f"  PostgreSQL not reachable, measured on SQLite only: {exc}")
+    targets, drops = database_targets(Path(os.environ["EVENTHUB_INSTANCE_PATH"]) / "b.sqlite3")
     ratios = []
     try:
         for label, url in targets:

@@ -48,7 +48,9 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(UTC)
 
     def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
-        """On SQLite, parse the stored text as UTC in one step.
+        """Read values without a conversion where none is needed.
+
+        On SQLite, parse the stored text as UTC in one step.
 
         The generic path parses, then `process_result_value` calls ``replace(tzinfo=UTC)``,
         which costs ten times the parse; a feed reads thousands of these. Parsing the text with
@@ -56,7 +58,16 @@ class UTCDateTime(sa.types.TypeDecorator):
         that already has an offset takes the generic path.
         """
         if dialect.name != "sqlite":
-            return super().result_processor(dialect, coltype)
+            if self.impl_instance.result_processor(dialect, coltype) is not None:
+                return super().result_processor(dialect, coltype)
+
+            def aware(value: datetime | None) -> datetime | None:
+                # Sessions run in UTC (see create_app), so this is mostly the first line.
+                if value is None or value.tzinfo is UTC:
+                    return value
+                return self.process_result_value(value, dialect)
+
+            return aware
         parse = datetime.fromisoformat
 
         def process(value: str | None) -> datetime | None:

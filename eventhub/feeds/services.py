@@ -18,20 +18,21 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from icalendar import Calendar, Event
+from werkzeug.http import http_date
 
 from eventhub.accounts.models import Role
 from eventhub.bookings.models import SLOT_HOLDING, Booking, BookingStatus
 from eventhub.centers.models import Center
 from eventhub.core.urls import external_url
 from eventhub.extensions import db
-from eventhub.feeds import build
+from eventhub.feeds import build, versioning
 from eventhub.feeds.build import CANCELLED_PREFIX, put, text, title
 from eventhub.feeds.ics import PlainUri, booking_sequence, booking_uid, occurrence_uid
 from eventhub.feeds.models import FeedToken
@@ -220,18 +221,7 @@ def _startup_feed(startup_id: int, *, locale: str) -> bytes:
 
 def version() -> int:
     """The version every cached feed is checked against: the newest `feed_change` id."""
-    # The raw pooled DBAPI connection: no ORM session, no transaction bookkeeping, one query.
-    connection = db.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        try:
-            cursor.execute("SELECT max(id) FROM feed_change")
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-    finally:
-        connection.close()
-    return (row[0] if row else None) or 0
+    return versioning.current_version()
 
 
 @dataclass(frozen=True)
@@ -239,12 +229,11 @@ class Rendered:
     body: bytes
     etag: str
     last_modified: datetime
+    # Formatted once: a cached feed is served many times.
+    last_modified_http: str = field(init=False)
 
-    @property
-    def last_modified_http(self) -> str:
-        from werkzeug.http import http_date
-
-        return http_date(self.last_modified)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "last_modified_http", http_date(self.last_modified))
 
 
 class FeedCache:

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
+from sqlalchemy.orm import Session
 
 from eventhub.centers.models import Center
 from eventhub.feeds import services as feeds
@@ -193,6 +194,35 @@ def test_two_fetches_without_a_change_are_identical_and_conditional_requests_ans
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag
     assert b"[\xec\xb7\xa8\xec\x86\x8c]" in changed.data  # "[취소]"
+
+
+@pytest.mark.postgres_only
+def test_a_change_committed_after_a_later_one_still_reaches_the_feed(
+    app, db, client, create_series
+):
+    """Two writers: the one that started first commits last. A feed rendered in between must
+    not stay cached once the slower one commits (its change would otherwise never show)."""
+    alpha = create_series(title_en="Alpha day")
+    beta = create_series(title_en="Beta day")
+    url = "/calendar/all.ics?lang=en"
+    with app.app_context():
+        engine = db.engine
+    slow, fast = Session(engine), Session(engine)
+    try:
+        slow.get(EventSeries, alpha).title_en = "Alpha renamed"
+        slow.flush()  # written, not committed
+        fast.get(EventSeries, beta).title_en = "Beta renamed"
+        fast.commit()
+        between = client.get(url).data
+        assert b"Beta renamed" in between
+        assert b"Alpha renamed" not in between
+        slow.commit()
+    finally:
+        slow.close()
+        fast.close()
+    after = client.get(url).data
+    assert b"Alpha renamed" in after
+    assert b"Beta renamed" in after
 
 
 @pytest.mark.icaljs
