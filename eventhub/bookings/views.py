@@ -30,6 +30,7 @@ from eventhub.core.transactions import begin_write
 from eventhub.core.web import act_then_redirect
 from eventhub.extensions import csrf, db
 from eventhub.invitations import services as invitations
+from eventhub.series.access import managed_occurrence, occurrence_or_404
 from eventhub.series.models import Occurrence
 
 
@@ -38,13 +39,6 @@ def _startup():
     if profile is None:
         abort(403)
     return profile
-
-
-def _occurrence(occurrence_id: int) -> Occurrence:
-    occurrence = db.session.get(Occurrence, occurrence_id)
-    if occurrence is None:
-        abort(404)
-    return occurrence
 
 
 def _slot(occurrence: Occurrence, slot_id: int | None) -> PitchSlot:
@@ -112,7 +106,7 @@ def mine():
 @require_role(Role.startup)
 def book(occurrence_id: int):
     begin_write()
-    occurrence = _occurrence(occurrence_id)
+    occurrence = occurrence_or_404(occurrence_id)
     form = SlotForm()
     back = url_for("series.occurrence", occurrence_id=occurrence_id)
     if not form.validate_on_submit():
@@ -134,7 +128,7 @@ def book(occurrence_id: int):
 @require_role(Role.startup)
 def apply(occurrence_id: int):
     begin_write()
-    occurrence = _occurrence(occurrence_id)
+    occurrence = occurrence_or_404(occurrence_id)
     form = ApplyForm()
     form.preferred.choices = [(s.id, str(s.position)) for s in bookings.slots_of(occurrence.id)]
     back = url_for("series.occurrence", occurrence_id=occurrence_id)
@@ -158,7 +152,7 @@ def apply(occurrence_id: int):
 @require_role(Role.startup)
 def join_waitlist(occurrence_id: int):
     begin_write()
-    occurrence = _occurrence(occurrence_id)
+    occurrence = occurrence_or_404(occurrence_id)
     EmptyForm().validate_on_submit()
     return act_then_redirect(
         lambda: bookings.join_waitlist(
@@ -236,7 +230,7 @@ def _booking_json(booking: Booking) -> dict:
 @bp.route("/api/occurrences/<int:occurrence_id>/slots")
 def api_slots(occurrence_id: int):
     """The slot grid of a public occurrence: free, taken or blocked."""
-    occurrence = _occurrence(occurrence_id)
+    occurrence = occurrence_or_404(occurrence_id)
     if not occurrence.series.is_public and not can_organize(
         current_user, occurrence.series.center_id
     ):
@@ -269,7 +263,7 @@ def api_book(occurrence_id: int):
     if not isinstance(slot_id, int):
         return jsonify(error={"status": 400, "message": _("slot_id must be a number.")}), 400
     begin_write()
-    occurrence = _occurrence(occurrence_id)
+    occurrence = occurrence_or_404(occurrence_id)
     booking = bookings.book_slot(
         _slot(occurrence, slot_id), startup=_startup(), actor_id=current_user.id, now=utcnow()
     )
@@ -277,12 +271,6 @@ def api_book(occurrence_id: int):
 
 
 # --- Organizers ------------------------------------------------------------------------------
-
-
-def _organized(occurrence_id: int) -> Occurrence:
-    occurrence = _occurrence(occurrence_id)
-    require_organizer_of(occurrence.series.center_id)
-    return occurrence
 
 
 def _organized_booking(booking_id: int) -> Booking:
@@ -296,7 +284,7 @@ def _organized_booking(booking_id: int) -> Booking:
 @bp.route("/organize/occurrences/<int:occurrence_id>/bookings")
 @require_role(Role.organizer)
 def manage(occurrence_id: int):
-    occurrence = _organized(occurrence_id)
+    occurrence = managed_occurrence(occurrence_id)
     rows = bookings.occurrence_bookings(occurrence_id)
     return render_template(
         "bookings/manage.html",
@@ -389,7 +377,7 @@ def attendance(booking_id: int, verb: str):
 @require_role(Role.organizer)
 def slots(occurrence_id: int, verb: str):
     begin_write()
-    occurrence = _organized(occurrence_id)
+    occurrence = managed_occurrence(occurrence_id)
 
     def action() -> None:
         if verb == "add":
@@ -435,7 +423,7 @@ def slot_action(slot_id: int, verb: str):
 @bp.route("/organize/occurrences/<int:occurrence_id>/lineup.<any(csv, xlsx):kind>")
 @require_role(Role.organizer)
 def export(occurrence_id: int, kind: str):
-    occurrence = _organized(occurrence_id)
+    occurrence = managed_occurrence(occurrence_id)
     rows = exports.lineup_rows(occurrence)
     name = f"lineup-{occurrence.series.slug}-{occurrence.starts_at_local:%Y%m%d}.{kind}"
     if kind == "csv":
@@ -451,7 +439,7 @@ def export(occurrence_id: int, kind: str):
 @bp.route("/organize/occurrences/<int:occurrence_id>/runsheet")
 @require_role(Role.organizer)
 def runsheet(occurrence_id: int):
-    occurrence = _organized(occurrence_id)
+    occurrence = managed_occurrence(occurrence_id)
     return render_template(
         "bookings/runsheet.html",
         occurrence=occurrence,

@@ -61,6 +61,8 @@ def _note_feed_change(session: Session, flush_context: Any, instances: Any) -> N
 
 @event.listens_for(Session, "before_commit")
 def _record_feed_change(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT's release: the row belongs to the real commit
     session.flush()  # what the commit would flush, so that `_note_feed_change` sees it
     if not session.info.get("feed_changed"):
         return

@@ -30,6 +30,7 @@ from eventhub.invitations.forms import (
     OutcomeForm,
 )
 from eventhub.invitations.models import Invitation, OutcomeKind, RsvpStatus
+from eventhub.series.access import managed_occurrence
 from eventhub.series.models import Occurrence
 
 # --- The directory -------------------------------------------------------------------------
@@ -146,14 +147,6 @@ def import_investors():
 # --- Invitations of an occurrence ------------------------------------------------------------
 
 
-def _organized(occurrence_id: int) -> Occurrence:
-    occurrence = db.session.get(Occurrence, occurrence_id)
-    if occurrence is None:
-        abort(404)
-    require_organizer_of(occurrence.series.center_id)
-    return occurrence
-
-
 def _invite_form(occurrence: Occurrence, industry: str | None, stage: str | None) -> InviteForm:
     form = InviteForm()
     form.investor_ids.choices = [
@@ -166,7 +159,7 @@ def _invite_form(occurrence: Occurrence, industry: str | None, stage: str | None
 @bp.route("/organize/occurrences/<int:occurrence_id>/invitations")
 @require_role(Role.organizer)
 def occurrence_invitations(occurrence_id: int):
-    occurrence = _organized(occurrence_id)
+    occurrence = managed_occurrence(occurrence_id)
     industry = request.args.get("industry") or None
     stage = request.args.get("stage") or None
     rows = invitations.invitations_of(occurrence_id)
@@ -198,7 +191,7 @@ def occurrence_invitations(occurrence_id: int):
 @bp.route("/organize/occurrences/<int:occurrence_id>/invite", methods=["POST"])
 @require_role(Role.organizer)
 def invite(occurrence_id: int):
-    occurrence = _organized(occurrence_id)
+    occurrence = managed_occurrence(occurrence_id)
     form = _invite_form(occurrence, None, None)
     back = url_for("invitations.occurrence_invitations", occurrence_id=occurrence_id)
     if not form.validate_on_submit():
@@ -251,7 +244,7 @@ def remind(invitation_id: int, verb: str):
 @bp.route("/organize/occurrences/<int:occurrence_id>/publish", methods=["POST"])
 @require_role(Role.organizer)
 def publish(occurrence_id: int):
-    occurrence = _organized(occurrence_id)
+    occurrence = managed_occurrence(occurrence_id)
     AnswerForm().validate_on_submit()
     return act_then_redirect(
         lambda: invitations.publish_lineup(occurrence, actor_id=current_user.id, now=utcnow()),
@@ -263,7 +256,7 @@ def publish(occurrence_id: int):
 @bp.route("/organize/occurrences/<int:occurrence_id>/follow-ups.<any(csv, xlsx):kind>")
 @require_role(Role.organizer)
 def follow_ups_export(occurrence_id: int, kind: str):
-    occurrence = _organized(occurrence_id)
+    occurrence = managed_occurrence(occurrence_id)
     rows = invitations.matrix_rows(occurrence_id)
     name = f"follow-ups-{occurrence.series.slug}-{occurrence.starts_at_local:%Y%m%d}.{kind}"
     if kind == "csv":
@@ -280,7 +273,7 @@ def follow_ups_export(occurrence_id: int, kind: str):
 @bp.route("/organize/occurrences/<int:occurrence_id>/outcomes", methods=["POST"])
 @require_role(Role.organizer)
 def outcome(occurrence_id: int):
-    occurrence = _organized(occurrence_id)
+    occurrence = managed_occurrence(occurrence_id)
     form = OutcomeForm()
     form.investor_id.choices = [
         (i.investor_id, "") for i in invitations.invitations_of(occurrence_id)

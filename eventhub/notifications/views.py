@@ -37,7 +37,8 @@ from eventhub.notifications.forms import (
     ReminderRulesForm,
 )
 from eventhub.notifications.models import Announcement, AnnouncementAudience, Audience
-from eventhub.series.models import EventSeries, Occurrence
+from eventhub.series.access import managed_occurrence
+from eventhub.series.models import EventSeries
 
 # --- Reminder rules --------------------------------------------------------------------------
 
@@ -69,18 +70,10 @@ def reminder_rules(slug: str):
 # --- Announcements ---------------------------------------------------------------------------
 
 
-def _managed_occurrence(occurrence_id: int) -> Occurrence:
-    occurrence = db.session.get(Occurrence, occurrence_id)
-    if occurrence is None:
-        abort(404)
-    require_organizer_of(occurrence.series.center_id)
-    return occurrence
-
-
 @bp.route("/organize/occurrences/<int:occurrence_id>/announce", methods=["GET", "POST"])
 @require_role(Role.organizer)
 def announce(occurrence_id: int):
-    occurrence = _managed_occurrence(occurrence_id)
+    occurrence = managed_occurrence(occurrence_id)
     form = AnnouncementForm()
     status, preview = 200, None
     if form.validate_on_submit():

@@ -22,6 +22,7 @@ from eventhub.extensions import db
 from eventhub.invitations import services as invitations
 from eventhub.series import bp
 from eventhub.series import services as series_services
+from eventhub.series.access import managed_occurrence, occurrence_or_404
 from eventhub.series.forms import (
     CancelForm,
     MoveForm,
@@ -78,13 +79,6 @@ def _series_or_404(slug: str) -> EventSeries:
     return series
 
 
-def _occurrence_or_404(occurrence_id: int) -> Occurrence:
-    occurrence = db.session.get(Occurrence, occurrence_id)
-    if occurrence is None:
-        abort(404)
-    return occurrence
-
-
 def summary(series: EventSeries) -> str:
     return describe(
         series.rrule,
@@ -123,7 +117,7 @@ def detail(slug: str):
 
 @bp.route("/occurrences/<int:occurrence_id>")
 def occurrence(occurrence_id: int):
-    occ = _occurrence_or_404(occurrence_id)
+    occ = occurrence_or_404(occurrence_id)
     if not _visible(occ.series):
         abort(404)
     organizer = can_organize(current_user, occ.series.center_id)
@@ -331,16 +325,10 @@ def _wall(instant: datetime | None, occ: Occurrence) -> datetime | None:
     return instant.astimezone(occ.tz).replace(tzinfo=None) if instant else None
 
 
-def _managed_occurrence(occurrence_id: int) -> Occurrence:
-    occ = _occurrence_or_404(occurrence_id)
-    require_organizer_of(occ.series.center_id)
-    return occ
-
-
 @bp.route("/organize/occurrences/<int:occurrence_id>")
 @require_role(Role.organizer)
 def manage(occurrence_id: int):
-    return _manage_page(_managed_occurrence(occurrence_id))
+    return _manage_page(managed_occurrence(occurrence_id))
 
 
 def _change(occ: Occurrence, form, name: str, apply) -> object:
@@ -358,7 +346,7 @@ def _change(occ: Occurrence, form, name: str, apply) -> object:
 @bp.route("/organize/occurrences/<int:occurrence_id>/move", methods=["POST"])
 @require_role(Role.organizer)
 def move(occurrence_id: int):
-    occ = _managed_occurrence(occurrence_id)
+    occ = managed_occurrence(occurrence_id)
     form = MoveForm()
 
     def apply() -> None:
@@ -381,7 +369,7 @@ def move(occurrence_id: int):
 @bp.route("/organize/occurrences/<int:occurrence_id>/registration", methods=["POST"])
 @require_role(Role.organizer)
 def registration(occurrence_id: int):
-    occ = _managed_occurrence(occurrence_id)
+    occ = managed_occurrence(occurrence_id)
     form = RegistrationWindowForm()
 
     def instant(value: datetime | None) -> datetime | None:
@@ -405,7 +393,7 @@ def registration(occurrence_id: int):
 @bp.route("/organize/occurrences/<int:occurrence_id>/venue", methods=["POST"])
 @require_role(Role.organizer)
 def venue(occurrence_id: int):
-    occ = _managed_occurrence(occurrence_id)
+    occ = managed_occurrence(occurrence_id)
     form = VenueForm()
     return _change(
         occ,
@@ -425,7 +413,7 @@ def venue(occurrence_id: int):
 @bp.route("/organize/occurrences/<int:occurrence_id>/cancel", methods=["POST"])
 @require_role(Role.organizer)
 def cancel(occurrence_id: int):
-    occ = _managed_occurrence(occurrence_id)
+    occ = managed_occurrence(occurrence_id)
     form = CancelForm()
     return _change(
         occ,
@@ -440,7 +428,7 @@ def cancel(occurrence_id: int):
 @bp.route("/organize/occurrences/<int:occurrence_id>/restore", methods=["POST"])
 @require_role(Role.organizer)
 def restore(occurrence_id: int):
-    occ = _managed_occurrence(occurrence_id)
+    occ = managed_occurrence(occurrence_id)
     form = RestoreForm()
     return _change(
         occ,

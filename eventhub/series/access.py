@@ -1,0 +1,24 @@
+"""Loading an occurrence for a view: 404 when it does not exist, 403 for an organizer of
+another center. Every area's organizer pages about one occurrence start here."""
+
+from __future__ import annotations
+
+from flask import abort
+
+from eventhub.core.auth import require_organizer_of
+from eventhub.extensions import db
+from eventhub.series.models import Occurrence
+
+
+def occurrence_or_404(occurrence_id: int) -> Occurrence:
+    occurrence = db.session.get(Occurrence, occurrence_id)
+    if occurrence is None:
+        abort(404)
+    return occurrence
+
+
+def managed_occurrence(occurrence_id: int) -> Occurrence:
+    """The occurrence, if the current user organizes its center."""
+    occurrence = occurrence_or_404(occurrence_id)
+    require_organizer_of(occurrence.series.center_id)
+    return occurrence
