@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from eventhub.accounts.models import Role
 from eventhub.centers import bp
 from eventhub.centers import services as centers
+from eventhub.centers.access import center_or_404
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.auth import require_role
 from eventhub.core.clock import utcnow
@@ -58,9 +59,7 @@ def index():
 
 @bp.route("/centers/<slug>")
 def detail(slug: str):
-    center = centers.get_center(slug)
-    if center is None:
-        abort(404)
+    center = center_or_404(slug)
     upcoming = series_services.upcoming_occurrences(now=utcnow(), limit=20, center_id=center.id)
     return render_template("centers/detail.html", center=center, upcoming=upcoming)
 

@@ -54,7 +54,7 @@ class UTCDateTime(sa.types.TypeDecorator):
 
         The generic path parses, then `process_result_value` calls ``replace(tzinfo=UTC)``,
         which costs ten times the parse; a feed reads thousands of these. Parsing the text with
-        ``+00:00`` appended gives the same value (a test compares both paths); a stored text
+        ``+00:00`` appended gives the same value (a test pins the values); a stored text
         that already has an offset takes the generic path.
         """
         if dialect.name != "sqlite":

@@ -1,6 +1,6 @@
 """The dispatcher: sends what is due in the outbox, at least once and almost always once.
 
-1. Claim a batch in one statement: ``UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING id``.
+1. Claim a batch in one statement: ``UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING *``.
    On PostgreSQL the inner SELECT takes ``FOR UPDATE SKIP LOCKED``, so concurrent dispatchers
    claim disjoint batches without waiting on each other; on SQLite the one writer at a time
    runs the conditional UPDATE and the rows it RETURNs are the ones it won. A claim is a lease

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 from flask import current_app
 from flask_mailman.backends.smtp import EmailBackend as MailmanSMTPBackend
-from flask_mailman.message import sanitize_address
 
 # What MAIL_BACKEND=smtp means (and what tests pass to `mail.get_connection`).
 SMTP_BACKEND = "eventhub.core.mailsmtp.EmailBackend"
@@ -25,14 +24,6 @@ SMTP_BACKEND = "eventhub.core.mailsmtp.EmailBackend"
 def verifying_context() -> ssl.SSLContext:
     cafile = current_app.config.get("MAIL_CA_FILE") or None
     return ssl.create_default_context(cafile=cafile)
-
-
-@lru_cache(maxsize=4096)
-def _sanitized(address: str | tuple[str, str], encoding: str) -> str:
-    """Flask-Mailman's address check and encoding, a pure function that parses the address
-    with the standard library's header parser: a tenth of a message's cost when the sender
-    is the same for every message of a batch. Invalid addresses raise, and are not cached."""
-    return sanitize_address(address, encoding)
 
 
 class _VerifyingSMTP(smtplib.SMTP):
@@ -57,24 +48,3 @@ class EmailBackend(MailmanSMTPBackend):
         # The context is made only when STARTTLS asks for it: loading the trust store takes
         # tens of milliseconds, and the dispatcher opens a connection per batch.
         return type("Verifying", (_VerifyingSMTP,), {"backend": self})
-
-    def _send(self, email_message: Any) -> bool:
-        """Flask-Mailman's `_send`, with the addresses sanitized through `_sanitized`."""
-        if not email_message.recipients():
-            return False
-        encoding = email_message.encoding or self.mailman.default_charset
-        from_email = _sanitized(email_message.from_email, encoding)
-        recipients = [_sanitized(address, encoding) for address in email_message.recipients()]
-        message = email_message.message()
-        try:
-            self.connection.sendmail(
-                from_email,
-                recipients,
-                message.as_bytes(linesep="\r\n"),
-                mail_options=self.mailman.mail_options,
-            )
-        except smtplib.SMTPException:
-            if not self.fail_silently:
-                raise
-            return False
-        return True

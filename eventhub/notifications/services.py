@@ -26,10 +26,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
 
-from eventhub.accounts.models import User
 from eventhub.bookings import services as bookings
 from eventhub.bookings.models import Booking, BookingStatus
-from eventhub.centers.models import OrganizerMembership
 from eventhub.core import audit, outbox
 from eventhub.core.errors import InvalidInput, NotFound
 from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
@@ -339,7 +337,8 @@ def plan_occurrence_reminders(occurrence: Occurrence) -> dict[str, PlannedRemind
             )
     if rules[Audience.organizers]:
         digest = cache(partial(_digest_context, occurrence))
-        for user in _organizers(occurrence.series.center_id):
+        organizers = (u for u in occurrence.series.center.organizers if u.is_active_account)
+        for user in organizers:
             add(
                 Audience.organizers,
                 f"occurrence:{occurrence.id}:user:{user.id}",
@@ -361,17 +360,6 @@ def _bookings(occurrence_id: int) -> list[Booking]:
                 Booking.status.in_([BookingStatus.confirmed, BookingStatus.offered]),
             )
             .order_by(Booking.id)
-        )
-    )
-
-
-def _organizers(center_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(OrganizerMembership, OrganizerMembership.user_id == User.id)
-            .where(OrganizerMembership.center_id == center_id, User.is_active_account.is_(True))
-            .order_by(User.id)
         )
     )
 

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from eventhub.accounts.models import Role
-from eventhub.centers import services as centers
+from eventhub.centers.access import managed_center
 from eventhub.centers.models import Center
 from eventhub.core import outbox
 from eventhub.core.auth import require_organizer_of, require_role
@@ -37,7 +37,7 @@ from eventhub.notifications.forms import (
     ReminderRulesForm,
 )
 from eventhub.notifications.models import Announcement, AnnouncementAudience, Audience
-from eventhub.series.access import managed_occurrence
+from eventhub.series.access import managed_occurrence, managed_series
 from eventhub.series.models import EventSeries
 
 # --- Reminder rules --------------------------------------------------------------------------
@@ -46,10 +46,7 @@ from eventhub.series.models import EventSeries
 @bp.route("/organize/series/<slug>/reminders", methods=["GET", "POST"])
 @require_role(Role.organizer)
 def reminder_rules(slug: str):
-    series = db.session.scalar(db.select(EventSeries).where(EventSeries.slug == slug))
-    if series is None:
-        abort(404)
-    require_organizer_of(series.center_id)
+    series = managed_series(slug)
     form = ReminderRulesForm()
     if request.method == "GET":
         current = notifications.rules_of(series.id)
@@ -141,10 +138,7 @@ def _enum_arg(name: str, enum_cls: type) -> object | None:
 @bp.route("/organize/centers/<slug>/outbox")
 @require_role(Role.organizer)
 def outbox_list(slug: str):
-    center = centers.get_center(slug)
-    if center is None:
-        abort(404)
-    require_organizer_of(center.id)
+    center = managed_center(slug)
     status = _enum_arg("status", OutboxStatus)
     kind = _enum_arg("kind", MessageKind)
     occurrence_id = request.args.get("occurrence", type=int)

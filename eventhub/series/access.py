@@ -1,13 +1,14 @@
-"""Loading an occurrence for a view: 404 when it does not exist, 403 for an organizer of
-another center. Every area's organizer pages about one occurrence start here."""
+"""Loading a series or an occurrence for a view: 404 when it does not exist, 403 for an
+organizer of another center. Every area's organizer pages about one of them start here."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort
 
 from eventhub.core.auth import require_organizer_of
 from eventhub.extensions import db
-from eventhub.series.models import Occurrence
+from eventhub.series.models import EventSeries, Occurrence
 
 
 def occurrence_or_404(occurrence_id: int) -> Occurrence:
@@ -22,3 +23,17 @@ def managed_occurrence(occurrence_id: int) -> Occurrence:
     occurrence = occurrence_or_404(occurrence_id)
     require_organizer_of(occurrence.series.center_id)
     return occurrence
+
+
+def series_or_404(slug: str) -> EventSeries:
+    series = db.session.scalar(sa.select(EventSeries).where(EventSeries.slug == slug))
+    if series is None:
+        abort(404)
+    return series
+
+
+def managed_series(slug: str) -> EventSeries:
+    """The series, if the current user organizes its center."""
+    series = series_or_404(slug)
+    require_organizer_of(series.center_id)
+    return series

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -14,15 +13,20 @@ from flask_wtf import FlaskForm
 
 from eventhub.accounts.models import Role
 from eventhub.bookings import services as bookings
-from eventhub.centers import services as centers
-from eventhub.core.auth import can_organize, require_organizer_of, require_role
+from eventhub.centers.access import managed_center
+from eventhub.core.auth import can_organize, require_role
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError
 from eventhub.extensions import db
 from eventhub.invitations import services as invitations
 from eventhub.series import bp
 from eventhub.series import services as series_services
-from eventhub.series.access import managed_occurrence, occurrence_or_404
+from eventhub.series.access import (
+    managed_occurrence,
+    managed_series,
+    occurrence_or_404,
+    series_or_404,
+)
 from eventhub.series.forms import (
     CancelForm,
     MoveForm,
@@ -72,13 +76,6 @@ def _visible(series: EventSeries) -> bool:
     return can_organize(current_user, series.center_id)
 
 
-def _series_or_404(slug: str) -> EventSeries:
-    series = db.session.scalar(sa.select(EventSeries).where(EventSeries.slug == slug))
-    if series is None:
-        abort(404)
-    return series
-
-
 def summary(series: EventSeries) -> str:
     return describe(
         series.rrule,
@@ -97,7 +94,7 @@ def _horizon_days() -> int:
 
 @bp.route("/series/<slug>")
 def detail(slug: str):
-    series = _series_or_404(slug)
+    series = series_or_404(slug)
     if not _visible(series):
         abort(404)
     now = utcnow()
@@ -153,10 +150,7 @@ def occurrence(occurrence_id: int):
 @bp.route("/organize/centers/<slug>/series/new", methods=["GET", "POST"])
 @require_role(Role.organizer)
 def create(slug: str):
-    center = centers.get_center(slug)
-    if center is None:
-        abort(404)
-    require_organizer_of(center.id)
+    center = managed_center(slug)
     form = SeriesForm()
     if request.method == "GET":
         form.timezone.data = center.timezone
@@ -214,8 +208,7 @@ def _render_form(form, *, center, preview, series=None, plan=None):
 @bp.route("/organize/series/<slug>/edit", methods=["GET", "POST"])
 @require_role(Role.organizer)
 def edit(slug: str):
-    series = _series_or_404(slug)
-    require_organizer_of(series.center_id)
+    series = managed_series(slug)
     now = utcnow()
     future = [o for o in series.occurrences if o.start_at >= now and not o.is_detached]
     form = SeriesEditForm()
