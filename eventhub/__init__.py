@@ -137,7 +137,7 @@ def _init_extensions(app: Flask) -> None:
     from eventhub.centers import views as _centers_views  # noqa: F401
     from eventhub.cli import register_commands
     from eventhub.core.i18n import select_locale, select_timezone
-    from eventhub.core.templating import register_template_helpers
+    from eventhub.core.scheduler import JOBS_KEY
     from eventhub.core.web import (
         configure_logging,
         register_error_handlers,
@@ -150,6 +150,7 @@ def _init_extensions(app: Flask) -> None:
     from eventhub.models import load_user
     from eventhub.notifications import views as _notifications_views  # noqa: F401
     from eventhub.series import views as _series_views  # noqa: F401
+    from eventhub.templating import register_template_helpers
 
     configure_logging(app)
     db.init_app(app)
@@ -181,7 +182,31 @@ def _init_extensions(app: Flask) -> None:
     register_commands(app)
     register_template_helpers(app)
 
+    app.extensions[JOBS_KEY] = _job_table(app)
     if app.config.get("SCHEDULER_EMBEDDED") and os.environ.get("EVENTHUB_SERVING") == "1":
         from eventhub.core.scheduler import start_embedded
 
         start_embedded(app)
+
+
+def _job_table(app: Flask) -> list[Any]:
+    """Every periodic job and how often it runs; `eventhub worker` and the embedded scheduler
+    run this table."""
+    from datetime import timedelta
+
+    from eventhub.bookings.jobs import expire_offers_job
+    from eventhub.core.jobs import dispatch_job
+    from eventhub.core.scheduler import Job
+    from eventhub.feeds.jobs import prune_feed_changes_job
+    from eventhub.notifications.jobs import plan_reminders_job, reminders_job
+    from eventhub.series.jobs import horizon_job
+
+    every_dispatch = timedelta(seconds=int(app.config["DISPATCH_INTERVAL_SECONDS"]))
+    return [
+        Job(plan_reminders_job, every_dispatch, run_at_start=True),
+        Job(dispatch_job, every_dispatch, run_at_start=True),
+        Job(expire_offers_job, timedelta(minutes=1)),
+        Job(reminders_job, timedelta(minutes=15), run_at_start=True),
+        Job(horizon_job, timedelta(days=1), run_at_start=True),
+        Job(prune_feed_changes_job, timedelta(days=1)),
+    ]

@@ -150,10 +150,13 @@ def create_user_command(
 @with_appcontext
 def send_mail_command() -> None:
     """Send the outbox messages that are due now, once, and exit."""
-    from eventhub.core.scheduler import dispatch_job
+    from eventhub.core.jobs import dispatch_job
+    from eventhub.notifications.jobs import plan_reminders_job
 
     ensure_schema_current()
-    sent = dispatch_job(current_app._get_current_object())
+    app = current_app._get_current_object()
+    plan_reminders_job(app)  # reminders asked for by recent changes are due too
+    sent = dispatch_job(app)
     click.echo(f"Sent {sent} message(s).")
 
 
@@ -172,7 +175,7 @@ def worker_command() -> None:
 @with_appcontext
 def extend_horizon_command() -> None:
     """Store the occurrences of every series up to the rolling horizon."""
-    from eventhub.core.scheduler import horizon_job
+    from eventhub.series.jobs import horizon_job
 
     ensure_schema_current()
     added = horizon_job(current_app._get_current_object())
@@ -183,11 +186,10 @@ def extend_horizon_command() -> None:
 @with_appcontext
 def expire_offers_command() -> None:
     """Expire waitlist offers whose hold ran out; each slot passes to the next in line."""
-    from eventhub.bookings.services import expire_offers
-    from eventhub.core.clock import utcnow
+    from eventhub.bookings.jobs import expire_offers_job
 
     ensure_schema_current()
-    click.echo(f"Expired {expire_offers(now=utcnow())} offer(s).")
+    click.echo(f"Expired {expire_offers_job(current_app._get_current_object())} offer(s).")
 
 
 def register_commands(app) -> None:

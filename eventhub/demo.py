@@ -14,12 +14,15 @@ from dateutil.rrule import rrulestr
 
 from eventhub.accounts import services as accounts
 from eventhub.accounts.models import InvestorProfile, Role, Stage, StartupProfile, User
+from eventhub.bookings import services as bookings
+from eventhub.bookings.models import Booking, BookingStatus, BookingStatusChange
 from eventhub.centers.data import CENTERS
 from eventhub.centers.models import Center, OrganizerMembership
 from eventhub.extensions import db
-from eventhub.notifications import services as notifications
+from eventhub.series import rules as series_rules
 from eventhub.series import services as series_services
 from eventhub.series.models import EventSeries, HolidayPolicy, SeriesStatus
+from eventhub.series.planning import request_planning
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed to the developer on purpose
 
@@ -269,7 +272,7 @@ def seed_demo(*, now: datetime, horizon_days: int) -> dict[str, int]:
         )
         db.session.add(series)
         db.session.flush()
-        notifications.add_default_rules(series)
+        series_rules.add_default_rules(series)
         created = series_services.materialize_occurrences(
             series, until=now + timedelta(days=horizon_days)
         )
@@ -284,9 +287,6 @@ def seed_demo(*, now: datetime, horizon_days: int) -> dict[str, int]:
 def _book_demo_slots(occurrences: list, *, now: datetime) -> None:
     """Two demo startups hold the first slots of the next Samsung Venture Partners Day, so
     the slot grid and the organizer's pages have something to show."""
-    from eventhub.bookings import services as bookings
-    from eventhub.bookings.models import Booking, BookingStatus, BookingStatusChange
-
     upcoming = [o for o in occurrences if o.start_at > now]
     if not upcoming:
         return
@@ -308,3 +308,4 @@ def _book_demo_slots(occurrences: list, *, now: datetime) -> None:
             updated_at=now,
         )
         db.session.add(booking)
+    request_planning(occurrence.id)  # their reminders, planned by the worker after the commit

@@ -17,8 +17,15 @@ from eventhub.core.outbox import OutboxMessage
 from eventhub.extensions import db
 from eventhub.feeds.models import FeedChange, FeedToken
 from eventhub.invitations.models import FollowUp, Invitation, Outcome
-from eventhub.notifications.models import Announcement, NotificationPreference, ReminderRule
-from eventhub.series.models import EventSeries, Occurrence, OccurrenceChange, SkippedOccurrence
+from eventhub.notifications.models import Announcement, NotificationPreference
+from eventhub.series.models import (
+    EventSeries,
+    Occurrence,
+    OccurrenceChange,
+    PlanningRequest,
+    ReminderRule,
+    SkippedOccurrence,
+)
 
 __all__ = [
     "Announcement",
@@ -40,6 +47,7 @@ __all__ = [
     "Outcome",
     "PasswordResetToken",
     "PitchSlot",
+    "PlanningRequest",
     "ReminderRule",
     "Role",
     "SkippedOccurrence",

@@ -338,6 +338,25 @@ def smtp_server() -> Iterator[Any]:
 
 
 @pytest.fixture
+def plan_reminders(app: Flask) -> Callable[[datetime], int]:
+    """Run the reminder planner job at a chosen instant, as the worker does after changes;
+    returns how many occurrences it planned."""
+    from flask import has_app_context
+
+    from eventhub.extensions import db as database
+    from eventhub.notifications.jobs import plan_reminders_job
+
+    def plan(now: datetime) -> int:
+        if has_app_context():
+            # End the caller's transaction: the job runs in a session of its own and must see
+            # what the caller committed, and the caller must see what the job commits.
+            database.session.commit()
+        return plan_reminders_job(app, now=now)
+
+    return plan
+
+
+@pytest.fixture
 def send_mail(app: Flask, smtp_server: Any) -> Callable[[], int]:
     """Run the outbox dispatcher once against the test SMTP server."""
     from eventhub.core.dispatch import dispatch_batch

@@ -141,6 +141,16 @@ class StartupProfile(db.Model):
 
     user: Mapped[User | None] = relationship(back_populates="startup_profile")
 
+    @property
+    def mail_address(self) -> str | None:
+        """Where mail to the startup goes: its contact, else its account's address."""
+        return self.contact_email or (self.user.email if self.user else None)
+
+    @property
+    def mail_locale(self) -> str:
+        """The language of mail to the startup: its account's, Korean without one."""
+        return self.user.locale if self.user else "ko"
+
 
 class InvestorProfile(db.Model):
     """An investor in the directory; may exist without an account (invited by email)."""
@@ -174,4 +184,10 @@ class InvestorProfile(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     user: Mapped[User | None] = relationship(back_populates="investor_profile")
+
+    @property
+    def mail_locale(self) -> str:
+        """The language of mail to the investor: their account's, Korean without one."""
+        return self.user.locale if self.user else "ko"
+
     centers: Mapped[list[Center]] = relationship(secondary=investor_center)

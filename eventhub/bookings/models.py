@@ -32,25 +32,56 @@ class BookingStatus(StrEnum):
     no_show = "no_show"
 
 
-class BookingMode(StrEnum):
-    first_come = "first_come"  # a booking is confirmed at once
-    application = "application"  # the startup applies; an organizer screens
+S = BookingStatus
+
+# The booking lifecycle, written once: from a status (None: a new booking) to the statuses it
+# may take. `eventhub.bookings.services` refuses every other change with `WrongState`.
+TRANSITIONS: dict[BookingStatus | None, frozenset[BookingStatus]] = {
+    None: frozenset({S.applied, S.confirmed, S.waitlisted}),
+    S.applied: frozenset({S.approved, S.confirmed, S.rejected, S.cancelled, S.carried_over}),
+    S.approved: frozenset({S.approved, S.confirmed, S.rejected, S.cancelled, S.carried_over}),
+    S.waitlisted: frozenset(
+        {S.approved, S.confirmed, S.offered, S.rejected, S.cancelled, S.carried_over}
+    ),
+    S.offered: frozenset({S.confirmed, S.expired, S.cancelled}),
+    # confirmed -> confirmed is a move to another slot, kept in the history.
+    S.confirmed: frozenset({S.confirmed, S.cancelled, S.attended, S.no_show}),
+    S.attended: frozenset({S.no_show}),
+    S.no_show: frozenset({S.attended}),
+    S.cancelled: frozenset(),
+    S.rejected: frozenset(),
+    S.expired: frozenset(),
+    S.carried_over: frozenset(),
+}
 
 
-class WaitlistMode(StrEnum):
-    auto_confirm = "auto_confirm"  # a freed slot goes straight to the first in line
-    offer = "offer"  # the first in line is offered the slot for a limited time
+def can_transition(from_status: BookingStatus | None, to_status: BookingStatus) -> bool:
+    return to_status in TRANSITIONS[from_status]
 
 
+# Status groups; the partial unique indexes and the CHECK below are generated from them.
 # A booking in one of these holds its slot; at most one per slot.
-SLOT_HOLDING = ("confirmed", "offered", "attended", "no_show")
+SLOT_HOLDING: tuple[BookingStatus, ...] = (S.confirmed, S.offered, S.attended, S.no_show)
 # A booking in one of these is the startup's live claim on the occurrence; at most one each.
-ACTIVE = ("applied", "approved", "confirmed", "offered", "waitlisted", "attended", "no_show")
+ACTIVE: tuple[BookingStatus, ...] = (
+    S.applied, S.approved, S.confirmed, S.offered, S.waitlisted, S.attended, S.no_show,
+)  # fmt: skip
+# Active, and still open to the startup's own cancellation (the day has not been marked).
+CANCELLABLE: tuple[BookingStatus, ...] = (
+    S.applied, S.approved, S.confirmed, S.offered, S.waitlisted,
+)  # fmt: skip
+# The day happened: attendance is marked.
+ATTENDANCE: tuple[BookingStatus, ...] = (S.attended, S.no_show)
+# Waiting for the organizers' decision: applications and waitlist places.
+SCREENABLE: tuple[BookingStatus, ...] = (S.applied, S.approved, S.waitlisted)
+
+
+def _quoted(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
 
 
 def _in_list(column: str, values: tuple[str, ...]) -> sa.TextClause:
-    quoted = ", ".join(f"'{v}'" for v in values)
-    return sa.text(f"{column} IN ({quoted})")
+    return sa.text(f"{column} IN ({_quoted(values)})")
 
 
 class PitchSlot(db.Model):
@@ -97,7 +128,7 @@ class Booking(db.Model):
             postgresql_where=_in_list("status", ACTIVE),
         ),
         sa.CheckConstraint(
-            "status NOT IN ('confirmed', 'offered', 'attended', 'no_show') OR slot_id IS NOT NULL",
+            f"status NOT IN ({_quoted(SLOT_HOLDING)}) OR slot_id IS NOT NULL",
             name="holding_needs_slot",
         ),
     )

@@ -1,8 +1,9 @@
 """Booking use cases: slots, the intake, booking, applications, the waitlist, attendance.
 
-Concurrency: every use case that decides on what it read begins with `begin_write()` (BEGIN
-IMMEDIATE on SQLite; on PostgreSQL rows are locked with SELECT ... FOR UPDATE where a decision
-reads a row it then changes). The partial unique indexes on `booking` are the last guard: one
+Concurrency: every use case runs in a write transaction begun before it read anything (by the
+request hook in `core.web` or a job's `unit_of_work`: BEGIN IMMEDIATE on SQLite); on
+PostgreSQL rows are locked with SELECT ... FOR UPDATE where a decision reads a row it then
+changes. The partial unique indexes on `booking` are the last guard: one
 slot-holding booking per slot, one active booking per startup per occurrence. A request that
 loses a race gets `SlotTaken` or `AlreadyBooked` (409) and changes nothing.
 """
@@ -23,20 +24,26 @@ from sqlalchemy.exc import IntegrityError
 from eventhub.accounts.models import StartupProfile
 from eventhub.bookings.models import (
     ACTIVE,
+    ATTENDANCE,
+    CANCELLABLE,
+    SCREENABLE,
     SLOT_HOLDING,
     Booking,
-    BookingMode,
     BookingStatus,
     BookingStatusChange,
     PitchSlot,
-    WaitlistMode,
+    can_transition,
 )
 from eventhub.centers.industries import industry_label
 from eventhub.core import audit, outbox
 from eventhub.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from eventhub.core.ics import booking_invitation
 from eventhub.core.transactions import is_postgresql
 from eventhub.core.urls import external_url
 from eventhub.extensions import db
+from eventhub.series.mail import occurrence_mail_context
+from eventhub.series.models import BookingMode, Occurrence, OccurrenceStatus, WaitlistMode
+from eventhub.series.planning import request_planning
 
 # --- Errors ------------------------------------------------------------------------------
 
@@ -159,7 +166,7 @@ def intake_snapshot(profile: StartupProfile) -> dict[str, Any]:
 # --- Slots ---------------------------------------------------------------------------------
 
 
-def layout_times(occurrence: Any) -> list[tuple[datetime, datetime]]:
+def layout_times(occurrence: Occurrence) -> list[tuple[datetime, datetime]]:
     """The slot windows the series' layout gives for an occurrence."""
     series = occurrence.series
     start = occurrence.start_at + timedelta(minutes=series.session_offset_minutes)
@@ -173,7 +180,7 @@ def layout_times(occurrence: Any) -> list[tuple[datetime, datetime]]:
     return windows
 
 
-def create_slots(occurrence: Any) -> list[PitchSlot]:
+def create_slots(occurrence: Occurrence) -> list[PitchSlot]:
     """Give a new occurrence the slots of its series' layout."""
     slots = [
         PitchSlot(occurrence=occurrence, position=i, start_at=start, end_at=end)
@@ -243,7 +250,7 @@ def _slot_for_update(slot_id: int) -> PitchSlot:
     return slot
 
 
-def add_slot(occurrence: Any, *, actor_id: int | None, now: datetime) -> PitchSlot:
+def add_slot(occurrence: Occurrence, *, actor_id: int | None, now: datetime) -> PitchSlot:
     """Add a slot after the last one, as long as the layout's slots are."""
     slots = slots_of(occurrence.id)
     series = occurrence.series
@@ -298,7 +305,9 @@ def unblock_slot(slot: PitchSlot, *, actor_id: int | None, now: datetime) -> Non
     fill_freed_slot(slot, actor_id=actor_id, now=now)
 
 
-def shift_session(occurrence: Any, *, minutes: int, actor_id: int | None, now: datetime) -> None:
+def shift_session(
+    occurrence: Occurrence, *, minutes: int, actor_id: int | None, now: datetime
+) -> None:
     """Move the whole pitch session by `minutes`; it must stay inside the occurrence."""
     slots = slots_of(occurrence.id)
     if not slots or not minutes:
@@ -310,38 +319,24 @@ def shift_session(occurrence: Any, *, minutes: int, actor_id: int | None, now: d
     ):
         raise InvalidInput(_("The pitch session must stay within the event's time."))
     shift_slots(occurrence.id, delta)
-    from eventhub.notifications.services import sync_occurrence_reminders
-
-    sync_occurrence_reminders(occurrence, now=now)
+    request_planning(occurrence.id)
     audit.record("slots.shifted", obj=occurrence, actor_id=actor_id, now=now, minutes=minutes)
 
 
 # --- Messages --------------------------------------------------------------------------------
 
 
-def startup_recipient(startup: StartupProfile) -> tuple[str | None, str]:
-    """Where mail to a startup goes (its contact, else its account) and in which language."""
-    recipient = startup.contact_email or (startup.user.email if startup.user else None)
-    return recipient, startup.user.locale if startup.user else "ko"
-
-
 def booking_context(booking: Booking) -> dict[str, Any]:
     """What the booking and reminder templates show about a booking."""
-    occurrence = booking.occurrence
     return {
+        **occurrence_mail_context(booking.occurrence),
         "booking_id": booking.id,
         "company": booking.startup.company_name,
-        "series_title_ko": occurrence.series.title_ko,
-        "series_title_en": occurrence.series.title_en,
-        "start_at": occurrence.start_at.isoformat(),
-        "timezone": occurrence.series.timezone,
-        "venue": occurrence.effective_venue_name or "",
         "slot_start_at": booking.slot.start_at.isoformat() if booking.slot else "",
         "slot_end_at": booking.slot.end_at.isoformat() if booking.slot else "",
         "offer_expires_at": (
             booking.offer_expires_at.isoformat() if booking.offer_expires_at else ""
         ),
-        "occurrence_url": external_url("series.occurrence", occurrence_id=occurrence.id),
         "bookings_url": external_url("bookings.mine"),
     }
 
@@ -353,23 +348,17 @@ def _notify(
     now: datetime,
     method: str | None = None,
     key: str | None = None,
-    sync_reminders: bool = True,
 ) -> None:
-    """Write the message about `event` into the outbox, with a calendar part if it has one,
-    and move the occurrence's pending reminders to match the booking's new state."""
-    from eventhub.feeds.ics import booking_invitation
-    from eventhub.notifications.services import sync_occurrence_reminders
-
+    """Write the message about `event` into the outbox, with a calendar part if it has one.
+    (Reminders follow through the planning request the status change made.)"""
     occurrence = booking.occurrence
-    if sync_reminders:
-        sync_occurrence_reminders(occurrence, now=now)
-    recipient, locale = startup_recipient(booking.startup)
+    recipient = booking.startup.mail_address
     if not recipient:
         return
     message = outbox.enqueue(
         key=key or f"booking:{booking.id}:{event}:{len(booking.history)}",
         recipient=recipient,
-        locale=locale,
+        locale=booking.startup.mail_locale,
         template=f"bookings/{event}",
         now=now,
         center_id=occurrence.series.center_id,
@@ -391,7 +380,9 @@ def _notify(
         ]
 
 
-def notify_occurrence_change(occurrence: Any, *, method: str, change_id: int, now: datetime) -> int:
+def notify_occurrence_change(
+    occurrence: Occurrence, *, method: str, change_id: int, now: datetime
+) -> int:
     """Send every startup holding a slot the updated invitation (REQUEST) or the cancellation."""
     sent = 0
     for view in slot_grid(occurrence.id):
@@ -405,7 +396,6 @@ def notify_occurrence_change(occurrence: Any, *, method: str, change_id: int, no
             now=now,
             method=method,
             key=f"occurrence-change:{change_id}:booking:{booking.id}",
-            sync_reminders=False,  # the occurrence's change syncs them once
         )
         sent += 1
     return sent
@@ -419,8 +409,13 @@ def _change(
     now: datetime,
     reason: str | None = None,
 ) -> None:
-    """Set a status and keep it in the history: who, when, from what, to what, why."""
+    """Set a status and keep it in the history: who, when, from what, to what, why. The one
+    place a status changes through the ORM: a change the lifecycle does not allow is refused,
+    and the occurrence's reminders are planned again after the commit."""
     from_status = booking.status if booking.id is not None else None
+    if not can_transition(from_status, to_status):
+        raise WrongState()
+    request_planning(booking.occurrence.id)
     if from_status in SLOT_HOLDING or to_status in SLOT_HOLDING:
         _mark_lineup_changed(booking.occurrence, now)
     booking.history.append(
@@ -436,13 +431,13 @@ def _change(
     booking.updated_at = now
 
 
-def _mark_lineup_changed(occurrence: Any, now: datetime) -> None:
+def _mark_lineup_changed(occurrence: Occurrence, now: datetime) -> None:
     """After the line-up was published, investors see that it changed."""
     if occurrence is not None and occurrence.lineup_published_at is not None:
         occurrence.lineup_changed_at = now
 
 
-def _new_booking(occurrence: Any, startup: StartupProfile, **fields: Any) -> Booking:
+def _new_booking(occurrence: Occurrence, startup: StartupProfile, **fields: Any) -> Booking:
     booking = Booking(
         occurrence=occurrence,
         startup=startup,
@@ -470,7 +465,7 @@ def _flush_or_conflict(*, slot_race: bool = True) -> None:
 # --- Startups: book, apply, wait, cancel, switch ---------------------------------------------
 
 
-def _check_can_register(occurrence: Any, startup: StartupProfile, now: datetime) -> None:
+def _check_can_register(occurrence: Occurrence, startup: StartupProfile, now: datetime) -> None:
     if not occurrence.registration_is_open(now):
         raise RegistrationClosed()
     missing = intake_missing(startup)
@@ -516,7 +511,7 @@ def book_slot(
 
 
 def apply_for(
-    occurrence: Any,
+    occurrence: Occurrence,
     *,
     startup: StartupProfile,
     preferred_slot_ids: Iterable[int] = (),
@@ -541,7 +536,7 @@ def apply_for(
 
 
 def join_waitlist(
-    occurrence: Any, *, startup: StartupProfile, actor_id: int | None, now: datetime
+    occurrence: Occurrence, *, startup: StartupProfile, actor_id: int | None, now: datetime
 ) -> Booking:
     """Queue for a full occurrence."""
     _check_can_register(occurrence, startup, now)
@@ -600,9 +595,7 @@ def cancel_booking(
     """Cancel a booking, application or waitlist place; a freed slot goes to the waitlist."""
     booking = _lock(booking)
     occurrence = booking.occurrence
-    if booking.status not in ACTIVE or booking.status in (
-        BookingStatus.attended, BookingStatus.no_show,
-    ):  # fmt: skip
+    if booking.status not in CANCELLABLE:
         raise WrongState()
     if occurrence.start_at <= now:
         raise WrongState(_("This investor day has started; bookings can no longer be cancelled."))
@@ -709,6 +702,7 @@ def fill_freed_slot(slot: PitchSlot, *, actor_id: int | None, now: datetime) -> 
         if result.rowcount != 1:
             continue
         db.session.refresh(candidate)
+        request_planning(occurrence.id)
         _mark_lineup_changed(occurrence, now)
         candidate.history.append(
             BookingStatusChange(
@@ -728,28 +722,33 @@ def fill_freed_slot(slot: PitchSlot, *, actor_id: int | None, now: datetime) -> 
     return None
 
 
-def expire_offers(*, now: datetime) -> int:
-    """Offers whose hold ran out expire; their slot goes to the next in line. One commit each."""
-    expired = 0
-    ids = db.session.scalars(
-        sa.select(Booking.id).where(
-            Booking.status == BookingStatus.offered, Booking.offer_expires_at <= now
+def offers_to_expire(*, now: datetime) -> list[int]:
+    """The bookings whose waitlist offer ran out by `now`."""
+    return list(
+        db.session.scalars(
+            sa.select(Booking.id)
+            .where(Booking.status == BookingStatus.offered, Booking.offer_expires_at <= now)
+            .order_by(Booking.offer_expires_at, Booking.id)
         )
-    ).all()
-    for booking_id in ids:
-        booking = _lock(db.session.get(Booking, booking_id))
-        if booking.status != BookingStatus.offered or booking.offer_expires_at > now:
-            db.session.rollback()
-            continue
-        slot = booking.slot
-        _change(booking, BookingStatus.expired, actor_id=None, now=now,
-                reason=_("The offer was not taken in time."))  # fmt: skip
-        db.session.flush()
-        _notify(booking, "expired", now=now)
-        fill_freed_slot(slot, actor_id=None, now=now)
-        db.session.commit()
-        expired += 1
-    return expired
+    )
+
+
+def expire_offer(booking_id: int, *, now: datetime) -> bool:
+    """Expire one offer whose hold ran out; its slot goes to the next in line. False when it
+    was taken or cancelled meanwhile."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        return False
+    booking = _lock(booking)
+    if booking.status != BookingStatus.offered or booking.offer_expires_at > now:
+        return False
+    slot = booking.slot
+    _change(booking, BookingStatus.expired, actor_id=None, now=now,
+            reason=_("The offer was not taken in time."))  # fmt: skip
+    db.session.flush()
+    _notify(booking, "expired", now=now)
+    fill_freed_slot(slot, actor_id=None, now=now)
+    return True
 
 
 # --- Organizers ----------------------------------------------------------------------------
@@ -760,11 +759,7 @@ def approve(
 ) -> Booking:
     """Accept an application, into a slot or (without one) as approved and waiting."""
     booking = _lock(booking)
-    if booking.status not in (
-        BookingStatus.applied,
-        BookingStatus.approved,
-        BookingStatus.waitlisted,
-    ):
+    if booking.status not in SCREENABLE:
         raise WrongState()
     booking.screened_at, booking.screened_by_id = now, actor_id
     if slot is None:
@@ -789,11 +784,7 @@ def approve(
 def reject(booking: Booking, *, reason: str, actor_id: int | None, now: datetime) -> Booking:
     """Turn an application down with a reason the startup sees."""
     booking = _lock(booking)
-    if booking.status not in (
-        BookingStatus.applied,
-        BookingStatus.approved,
-        BookingStatus.waitlisted,
-    ):
+    if booking.status not in SCREENABLE:
         raise WrongState()
     if not reason.strip():
         raise InvalidInput(_("Give a reason; the startup will see it."))
@@ -811,11 +802,7 @@ def mark_attendance(
     booking = _lock(booking)
     if booking.occurrence.start_at > now:
         raise InvalidInput(_("Attendance can be marked once the event has started."))
-    if booking.status not in (
-        BookingStatus.confirmed,
-        BookingStatus.attended,
-        BookingStatus.no_show,
-    ):
+    if booking.status not in (BookingStatus.confirmed, *ATTENDANCE):
         raise WrongState()
     target = BookingStatus.attended if attended else BookingStatus.no_show
     if booking.status != target:
@@ -826,8 +813,6 @@ def mark_attendance(
 def carry_over(booking: Booking, *, actor_id: int | None, now: datetime) -> Booking:
     """Move an approved application or a waitlist place to the next occurrence of the series,
     with its screening kept and its place at the head of that waitlist."""
-    from eventhub.series.models import Occurrence, OccurrenceStatus
-
     booking = _lock(booking)
     if booking.status not in (
         BookingStatus.approved,

@@ -1,5 +1,5 @@
-"""Booking pages and the small JSON API. Views are thin: a write use case begins its
-transaction with `begin_write()`, calls one service, and the request commits."""
+"""Booking pages and the small JSON API. Views are thin: they call one service, and the
+request commits (its write transaction began before the view ran: `core.web`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from eventhub.accounts.auth import can_organize, require_organizer_of, require_role
 from eventhub.accounts.models import Role
 from eventhub.bookings import bp, exports
 from eventhub.bookings import services as bookings
@@ -23,10 +24,8 @@ from eventhub.bookings.forms import (
     SlotForm,
 )
 from eventhub.bookings.models import Booking, PitchSlot
-from eventhub.core.auth import can_organize, require_organizer_of, require_role
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError
-from eventhub.core.transactions import begin_write
 from eventhub.core.web import act_then_redirect
 from eventhub.extensions import csrf, db
 from eventhub.invitations import services as invitations
@@ -105,7 +104,6 @@ def mine():
 @bp.route("/occurrences/<int:occurrence_id>/book", methods=["POST"])
 @require_role(Role.startup)
 def book(occurrence_id: int):
-    begin_write()
     occurrence = occurrence_or_404(occurrence_id)
     form = SlotForm()
     back = url_for("series.occurrence", occurrence_id=occurrence_id)
@@ -127,7 +125,6 @@ def book(occurrence_id: int):
 @bp.route("/occurrences/<int:occurrence_id>/apply", methods=["POST"])
 @require_role(Role.startup)
 def apply(occurrence_id: int):
-    begin_write()
     occurrence = occurrence_or_404(occurrence_id)
     form = ApplyForm()
     form.preferred.choices = [(s.id, str(s.position)) for s in bookings.slots_of(occurrence.id)]
@@ -151,7 +148,6 @@ def apply(occurrence_id: int):
 @bp.route("/occurrences/<int:occurrence_id>/waitlist", methods=["POST"])
 @require_role(Role.startup)
 def join_waitlist(occurrence_id: int):
-    begin_write()
     occurrence = occurrence_or_404(occurrence_id)
     EmptyForm().validate_on_submit()
     return act_then_redirect(
@@ -170,7 +166,6 @@ def _own_booking(booking_id: int) -> Booking:
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
 @require_role(Role.startup)
 def cancel(booking_id: int):
-    begin_write()
     return act_then_redirect(
         lambda: bookings.cancel_booking(
             _own_booking(booking_id), actor_id=current_user.id, now=utcnow()
@@ -183,7 +178,6 @@ def cancel(booking_id: int):
 @bp.route("/bookings/<int:booking_id>/switch", methods=["POST"])
 @require_role(Role.startup)
 def switch(booking_id: int):
-    begin_write()
     form = SlotForm()
 
     def action() -> None:
@@ -205,7 +199,6 @@ def switch(booking_id: int):
 @bp.route("/bookings/<int:booking_id>/accept", methods=["POST"])
 @require_role(Role.startup)
 def accept(booking_id: int):
-    begin_write()
     return act_then_redirect(
         lambda: bookings.accept_offer(
             _own_booking(booking_id), actor_id=current_user.id, now=utcnow()
@@ -231,7 +224,7 @@ def _booking_json(booking: Booking) -> dict:
 def api_slots(occurrence_id: int):
     """The slot grid of a public occurrence: free, taken or blocked."""
     occurrence = occurrence_or_404(occurrence_id)
-    if not occurrence.series.is_public and not can_organize(
+    if not occurrence.series.is_listed and not can_organize(
         current_user, occurrence.series.center_id
     ):
         abort(404)
@@ -262,7 +255,6 @@ def api_book(occurrence_id: int):
     slot_id = payload.get("slot_id")
     if not isinstance(slot_id, int):
         return jsonify(error={"status": 400, "message": _("slot_id must be a number.")}), 400
-    begin_write()
     occurrence = occurrence_or_404(occurrence_id)
     booking = bookings.book_slot(
         _slot(occurrence, slot_id), startup=_startup(), actor_id=current_user.id, now=utcnow()
@@ -311,7 +303,6 @@ def _organizer_action(occurrence_id: int, action: Callable[[], Any], done: str) 
 @bp.route("/organize/bookings/<int:booking_id>/<any(approve, assign):verb>", methods=["POST"])
 @require_role(Role.organizer)
 def approve(booking_id: int, verb: str):
-    begin_write()
     booking = _organized_booking(booking_id)
     EmptyForm().validate_on_submit()
     slot_id = request.form.get("slot_id", type=int)
@@ -333,7 +324,6 @@ def approve(booking_id: int, verb: str):
 @bp.route("/organize/bookings/<int:booking_id>/<any(reject, cancel):verb>", methods=["POST"])
 @require_role(Role.organizer)
 def reject(booking_id: int, verb: str):
-    begin_write()
     booking = _organized_booking(booking_id)
     form = ReasonForm()
     form.validate_on_submit()
@@ -356,7 +346,6 @@ def reject(booking_id: int, verb: str):
 )
 @require_role(Role.organizer)
 def attendance(booking_id: int, verb: str):
-    begin_write()
     booking = _organized_booking(booking_id)
     EmptyForm().validate_on_submit()
 
@@ -376,7 +365,6 @@ def attendance(booking_id: int, verb: str):
 )
 @require_role(Role.organizer)
 def slots(occurrence_id: int, verb: str):
-    begin_write()
     occurrence = managed_occurrence(occurrence_id)
 
     def action() -> None:
@@ -397,7 +385,6 @@ def slots(occurrence_id: int, verb: str):
 @bp.route("/organize/slots/<int:slot_id>/<any(remove, block, unblock):verb>", methods=["POST"])
 @require_role(Role.organizer)
 def slot_action(slot_id: int, verb: str):
-    begin_write()
     slot = db.session.get(PitchSlot, slot_id)
     if slot is None:
         abort(404)

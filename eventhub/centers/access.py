@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import abort
 
+from eventhub.accounts.auth import require_organizer_of
 from eventhub.centers.models import Center
 from eventhub.centers.services import get_center
-from eventhub.core.auth import require_organizer_of
 
 
 def center_or_404(slug: str) -> Center:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from eventhub.accounts.models import Role, User
+from eventhub.accounts.auth import organizes_every_center
+from eventhub.accounts.models import User
 from eventhub.centers.models import Center
 from eventhub.extensions import db
 
@@ -20,6 +21,6 @@ def get_center(slug: str) -> Center | None:
 
 def centers_organized_by(user: User) -> list[Center]:
     """The centers `user` organizes: all of them for an admin."""
-    if user.role == Role.admin:
+    if organizes_every_center(user):
         return list_centers()
     return sorted(user.centers, key=lambda c: c.id)

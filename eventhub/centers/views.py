@@ -8,12 +8,12 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from eventhub.accounts.auth import require_role
 from eventhub.accounts.models import Role
 from eventhub.centers import bp
 from eventhub.centers import services as centers
 from eventhub.centers.access import center_or_404
 from eventhub.centers.industries import INDUSTRIES
-from eventhub.core.auth import require_role
 from eventhub.core.clock import utcnow
 from eventhub.series import services as series_services
 

@@ -9,7 +9,13 @@ UPDATE) and constraints instead; there this is a plain BEGIN.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from eventhub.extensions import db
+
+log = logging.getLogger("eventhub.jobs")
 
 
 def begin_write() -> None:
@@ -28,3 +34,17 @@ def begin_write() -> None:
 
 def is_postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def unit_of_work(what: str) -> Iterator[None]:
+    """One unit of a job's work (one message, one occurrence, one offer) in a write transaction
+    of its own: committed when the block ends, rolled back and logged if it raises, so one
+    failure can neither undo nor repeat the others."""
+    try:
+        begin_write()
+        yield
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("%s failed; the next run tries again", what)

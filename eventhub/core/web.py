@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from eventhub.core.errors import DomainError
+from eventhub.core.transactions import begin_write
 from eventhub.extensions import db
 
 log = logging.getLogger("eventhub")
@@ -47,7 +48,19 @@ def _error_response(status: int, title: str, message: str) -> tuple[Any, int]:
     return render_template(template, status=status, title=title, message=message), status
 
 
+# Requests with these methods may write; every one of them gets its write transaction first.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def begin_write_transaction() -> None:
+        """The one place a request that may write gets its write transaction, before anything
+        is read: BEGIN IMMEDIATE on SQLite (the write lock, waited for), a plain BEGIN on
+        PostgreSQL, where services lock the rows they decide on. Views never ask for it."""
+        if request.method not in SAFE_METHODS:
+            begin_write()
+
     @app.after_request
     def commit_or_roll_back(response: Response) -> Response:
         """The one place where a request commits: on success only; anything else rolls back."""

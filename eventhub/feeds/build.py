@@ -39,9 +39,7 @@ from icalendar import (
 )
 
 from eventhub.centers.models import Center
-from eventhub.core.urls import external_url, external_url_maker
-from eventhub.extensions import db
-from eventhub.feeds.ics import (
+from eventhub.core.ics import (
     NO_PARAMETERS,
     PRODID,
     PlainUri,
@@ -50,6 +48,8 @@ from eventhub.feeds.ics import (
     occurrence_uid,
     uid_domain,
 )
+from eventhub.core.urls import external_url, external_url_maker
+from eventhub.extensions import db
 from eventhub.series.models import EventSeries, Occurrence, OccurrenceStatus
 from eventhub.series.recurrence import expand
 

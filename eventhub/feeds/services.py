@@ -27,17 +27,19 @@ from flask import current_app
 from icalendar import Calendar, Event
 from werkzeug.http import http_date
 
-from eventhub.accounts.models import Role
+from eventhub.accounts.models import Role, User
 from eventhub.bookings.models import SLOT_HOLDING, Booking, BookingStatus
 from eventhub.centers.models import Center
+from eventhub.centers.services import centers_organized_by
+from eventhub.core.ics import PlainUri, booking_sequence, booking_uid, occurrence_uid
 from eventhub.core.urls import external_url
 from eventhub.extensions import db
 from eventhub.feeds import build, versioning
 from eventhub.feeds.build import CANCELLED_PREFIX, put, text, title
-from eventhub.feeds.ics import PlainUri, booking_sequence, booking_uid, occurrence_uid
 from eventhub.feeds.models import FeedToken
+from eventhub.invitations import services as invitations
 from eventhub.invitations.models import Invitation, RsvpStatus
-from eventhub.series.models import EventSeries, Occurrence, SeriesStatus
+from eventhub.series.models import EventSeries, Occurrence
 
 # --- The feeds -------------------------------------------------------------------------------
 
@@ -53,9 +55,7 @@ class FeedScope:
 def _public_series(scope: FeedScope) -> list[EventSeries]:
     query = sa.select(EventSeries).order_by(EventSeries.id)
     if scope.kind in ("all", "center", "series"):
-        query = query.where(
-            EventSeries.status == SeriesStatus.published, EventSeries.is_public.is_(True)
-        )
+        query = query.where(EventSeries.is_listed)
     if scope.kind == "center":
         query = query.where(EventSeries.center_id == scope.key)
     elif scope.kind == "series":
@@ -66,14 +66,8 @@ def _public_series(scope: FeedScope) -> list[EventSeries]:
 
 
 def _organizer_center_ids(user_id: int) -> list[int]:
-    from eventhub.accounts.models import User
-
     user = db.session.get(User, user_id)
-    if user is None:
-        return []
-    if user.role == Role.admin:
-        return list(db.session.scalars(sa.select(Center.id)))
-    return [c.id for c in user.centers]
+    return [] if user is None else [c.id for c in centers_organized_by(user)]
 
 
 def build_series_calendar(scope: FeedScope, *, locale: str) -> Calendar:
@@ -114,8 +108,6 @@ def _names(scope: FeedScope, series_list: list[EventSeries], locale: str) -> tup
 
 
 def _investor_feed(investor_id: int, *, locale: str) -> bytes:
-    from eventhub.invitations import services as invitations
-
     ko = locale == "ko"
     document = build.calendar(
         name="내 초대 · EventHub" if ko else "My invitations · EventHub",
@@ -348,8 +340,6 @@ def live_token(user_id: int) -> FeedToken | None:
 
 def scope_for_token(token: str) -> tuple[FeedScope, str] | None:
     """The feed a personal token opens and its owner's language, or None (answer 404)."""
-    from eventhub.accounts.models import User
-
     digest = _hash(token)
     row = db.session.scalar(
         sa.select(FeedToken).where(FeedToken.token_hash == digest, FeedToken.revoked_at.is_(None))

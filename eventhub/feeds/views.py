@@ -17,7 +17,7 @@ from eventhub.core.urls import external_url
 from eventhub.extensions import db
 from eventhub.feeds import bp
 from eventhub.feeds import services as feeds
-from eventhub.series.models import EventSeries, Occurrence, SeriesStatus
+from eventhub.series.models import EventSeries, Occurrence
 
 _TOKEN_IN_PATH = re.compile(r"(/calendar/feed/)[^/\s.?]+")
 
@@ -85,7 +85,7 @@ def center_feed(slug: str):
 def series_feed(slug: str):
     def resolve() -> feeds.FeedScope | None:
         series = db.session.scalar(sa.select(EventSeries).where(EventSeries.slug == slug))
-        if series is None or series.status != SeriesStatus.published or not series.is_public:
+        if series is None or not series.is_listed:
             return None
         return feeds.FeedScope("series", series.id)
 
@@ -107,9 +107,7 @@ def personal_feed(token: str):
 @bp.route("/calendar/occurrences/<int:occurrence_id>.ics")
 def occurrence_file(occurrence_id: int):
     occurrence = db.session.get(Occurrence, occurrence_id)
-    if occurrence is None or not (
-        occurrence.series.status == SeriesStatus.published and occurrence.series.is_public
-    ):
+    if occurrence is None or not occurrence.series.is_listed:
         abort(404)
     body = feeds.single_occurrence(occurrence, locale=_locale())
     response = Response(body, mimetype="text/calendar")

@@ -24,13 +24,20 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from eventhub.accounts.models import InvestorProfile, Stage, StartupProfile
+from eventhub.bookings import services as bookings
+from eventhub.bookings.exports import neutralize
 from eventhub.bookings.models import Booking, BookingStatus
 from eventhub.centers.industries import INDUSTRIES
+from eventhub.centers.models import Center
 from eventhub.core import audit, outbox
 from eventhub.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from eventhub.core.ics import occurrence_invitation
 from eventhub.core.urls import external_url
 from eventhub.extensions import db
 from eventhub.invitations.models import FollowUp, Invitation, Outcome, OutcomeKind, RsvpStatus
+from eventhub.series.mail import occurrence_mail_context
+from eventhub.series.models import Occurrence
+from eventhub.series.planning import request_planning
 
 TOKEN_SALT = "eventhub.rsvp"  # noqa: S105 - a salt that separates uses of the key, not a secret
 ANSWERS = (RsvpStatus.accepted, RsvpStatus.tentative, RsvpStatus.declined)
@@ -89,8 +96,6 @@ def save_investor(
     now: datetime,
 ) -> InvestorProfile:
     """Create or update a directory entry (matched by email, case-insensitively)."""
-    from eventhub.centers.models import Center
-
     email = normalize_email(email)
     existing = db.session.scalar(sa.select(InvestorProfile).where(InvestorProfile.email == email))
     if investor is None:
@@ -312,28 +317,13 @@ def invitation_for_token(token: str) -> Invitation:
     return invitation
 
 
-def _sync_reminders(occurrence: Any, *, now: datetime) -> None:
-    from eventhub.notifications.services import sync_occurrence_reminders
-
-    sync_occurrence_reminders(occurrence, now=now)
-
-
-def investor_locale(investor: InvestorProfile) -> str:
-    """The language of mail to an investor: their account's, Korean without one."""
-    return investor.user.locale if investor.user else "ko"
-
-
 def invitation_context(invitation: Invitation) -> dict[str, Any]:
     """What the invitation, nudge and reminder templates show, with one-click answer links."""
     investor, occurrence = invitation.investor, invitation.occurrence
     token = rsvp_token(invitation)
     return {
+        **occurrence_mail_context(occurrence),
         "person": investor.person_name,
-        "series_title_ko": occurrence.series.title_ko,
-        "series_title_en": occurrence.series.title_en,
-        "start_at": occurrence.start_at.isoformat(),
-        "timezone": occurrence.series.timezone,
-        "venue": occurrence.effective_venue_name or "",
         "accept_url": external_url("invitations.rsvp", token=token, answer="accepted"),
         "tentative_url": external_url("invitations.rsvp", token=token, answer="tentative"),
         "decline_url": external_url("invitations.rsvp", token=token, answer="declined"),
@@ -343,8 +333,6 @@ def invitation_context(invitation: Invitation) -> dict[str, Any]:
 
 def _attach_invite(message: Any, invitation: Invitation, *, method: str) -> None:
     """The calendar part (REQUEST or CANCEL, same UID as the investor's feed) of a message."""
-    from eventhub.feeds.ics import occurrence_invitation
-
     message.attachments = [
         {
             "filename": "invite.ics",
@@ -360,7 +348,7 @@ def _send_invitation(invitation: Invitation, *, now: datetime, kind: str) -> Non
     message = outbox.enqueue(
         key=f"invitation:{invitation.id}:{kind}:{now.isoformat()}:{count}",
         recipient=investor.email,
-        locale=investor_locale(investor),
+        locale=investor.mail_locale,
         template=f"invitations/{kind}",
         now=now,
         center_id=occurrence.series.center_id,
@@ -371,7 +359,9 @@ def _send_invitation(invitation: Invitation, *, now: datetime, kind: str) -> Non
     invitation.last_sent_at = now
 
 
-def notify_occurrence_change(occurrence: Any, *, method: str, change_id: int, now: datetime) -> int:
+def notify_occurrence_change(
+    occurrence: Occurrence, *, method: str, change_id: int, now: datetime
+) -> int:
     """Send every investor who has not declined the updated invitation or the cancellation."""
     sent = 0
     kind = "occurrence_cancelled" if method == "CANCEL" else "occurrence_changed"
@@ -382,7 +372,7 @@ def notify_occurrence_change(occurrence: Any, *, method: str, change_id: int, no
         message = outbox.enqueue(
             key=f"occurrence-change:{change_id}:invitation:{invitation.id}",
             recipient=investor.email,
-            locale=investor_locale(investor),
+            locale=investor.mail_locale,
             template=f"invitations/{kind}",
             now=now,
             center_id=occurrence.series.center_id,
@@ -396,7 +386,7 @@ def notify_occurrence_change(occurrence: Any, *, method: str, change_id: int, no
 
 
 def invite(
-    occurrences: Iterable[Any],
+    occurrences: Iterable[Occurrence],
     *,
     investors: Iterable[InvestorProfile],
     actor_id: int | None,
@@ -429,7 +419,7 @@ def invite(
             db.session.flush()
             _send_invitation(invitation, now=now, kind="invite")
             created.append(invitation)
-        _sync_reminders(occurrence, now=now)
+        request_planning(occurrence.id)
     audit.record(
         "invitations.sent", obj=None, actor_id=actor_id, now=now,
         occurrences=[o.id for o in occurrences], created=len(created),
@@ -468,7 +458,7 @@ def answer(invitation: Invitation, *, status: RsvpStatus, now: datetime) -> Invi
         raise InvitationClosed(_("This investor day has been cancelled."))
     before = invitation.status
     invitation.status, invitation.answered_at = status, now
-    _sync_reminders(invitation.occurrence, now=now)
+    request_planning(invitation.occurrence_id)
     audit.record(
         "invitation.answered", obj=invitation, actor_id=None, now=now,
         center_id=invitation.occurrence.series.center_id, before=before.value, after=status.value,
@@ -512,7 +502,7 @@ def invitations_of(occurrence_id: int) -> list[Invitation]:
 # --- The line-up -----------------------------------------------------------------------------
 
 
-def publish_lineup(occurrence: Any, *, actor_id: int | None, now: datetime) -> None:
+def publish_lineup(occurrence: Occurrence, *, actor_id: int | None, now: datetime) -> None:
     occurrence.lineup_published_at = now
     occurrence.lineup_changed_at = None
     audit.record(
@@ -549,8 +539,6 @@ def investor_sees_lineup(user: Any, occurrence_id: int) -> bool:
 
 def lineup_entries(occurrence_id: int) -> list[Booking]:
     """The startups holding slots, in slot order."""
-    from eventhub.bookings import services as bookings
-
     return [
         v.booking
         for v in bookings.slot_grid(occurrence_id)
@@ -633,8 +621,6 @@ def follow_up_matrix(
 
 
 def matrix_rows(occurrence_id: int) -> list[list[Any]]:
-    from eventhub.bookings.exports import neutralize
-
     investors, startups, cells = follow_up_matrix(occurrence_id)
     rows: list[list[Any]] = [[_("Investor"), _("Firm"), *[s.company_name for s in startups]]]
     for investor in investors:
@@ -659,7 +645,7 @@ def follow_ups_for_startup(startup: StartupProfile) -> list[FollowUp]:
 
 def record_outcome(
     *,
-    occurrence: Any | None,
+    occurrence: Occurrence | None,
     investor: InvestorProfile,
     startup: StartupProfile,
     kind: OutcomeKind,

@@ -10,10 +10,10 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from eventhub.accounts.auth import require_organizer_of, require_role
 from eventhub.accounts.models import InvestorProfile, Role, StartupProfile
 from eventhub.bookings import exports
 from eventhub.centers import services as centers
-from eventhub.core.auth import require_organizer_of, require_role
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError, InvalidInput, NotFound
 from eventhub.core.web import act_then_redirect

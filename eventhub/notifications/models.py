@@ -1,8 +1,9 @@
-"""Reminder rules of a series, people's notification preferences, and announcements."""
+"""People's notification preferences and announcements (a series' reminder rules are
+series configuration: `eventhub.series.models.ReminderRule`)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -10,17 +11,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eventhub.core.clock import utcnow
-from eventhub.core.db import UTCDateTime, enum_column
+from eventhub.core.db import UTCDateTime
 from eventhub.extensions import db
-
-
-class Audience(StrEnum):
-    startups = "startups"  # startups with a confirmed booking, before their slot
-    investors = "investors"  # investors who accepted, before the occurrence
-    unanswered = "unanswered"  # invited investors who have not answered yet (a nudge)
-    organizers = "organizers"  # the center's organizers: the line-up, before the occurrence
-    offer_expiry = "offer_expiry"  # a startup offered a freed slot, before the hold runs out
-
+from eventhub.series.models import Audience
 
 AUDIENCE_LABELS = {
     Audience.startups: _l("Startups with a confirmed booking (before their slot)"),
@@ -29,50 +22,6 @@ AUDIENCE_LABELS = {
     Audience.organizers: _l("Organizers: the line-up digest"),
     Audience.offer_expiry: _l("Startups holding a waitlist offer (before the hold runs out)"),
 }
-
-DAY, HOUR = 24 * 60, 60
-# What a new series starts with (minutes before the moment the rule is about).
-DEFAULT_RULES: dict[Audience, tuple[int, ...]] = {
-    Audience.startups: (7 * DAY, 1 * DAY, 2 * HOUR),
-    Audience.investors: (3 * DAY, 1 * DAY),
-    Audience.unanswered: (5 * DAY,),
-    Audience.organizers: (1 * DAY,),
-    Audience.offer_expiry: (3 * HOUR,),
-}
-MAX_OFFSET_MINUTES = 60 * DAY
-
-
-def offset_code(minutes: int) -> str:
-    """ISO 8601 duration of an offset, as it appears in outbox keys: P7D, PT2H, PT90M."""
-    days, rest = divmod(minutes, DAY)
-    if not rest:
-        return f"P{days}D"
-    hours, mins = divmod(minutes, HOUR)
-    return f"PT{hours}H" if not mins else f"PT{minutes}M"
-
-
-class ReminderRule(db.Model):
-    """Send the rule's audience a reminder `offset_minutes` before the moment it is about."""
-
-    __tablename__ = "reminder_rule"
-    __table_args__ = (
-        sa.UniqueConstraint("series_id", "audience", "offset_minutes"),
-        sa.CheckConstraint(
-            f"offset_minutes > 0 AND offset_minutes <= {MAX_OFFSET_MINUTES}",
-            name="offset_in_range",
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    series_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("event_series.id", ondelete="CASCADE"), index=True
-    )
-    audience: Mapped[Audience] = mapped_column(enum_column(Audience, "reminder_audience"))
-    offset_minutes: Mapped[int]
-
-    @property
-    def offset(self) -> timedelta:
-        return timedelta(minutes=self.offset_minutes)
 
 
 class NotificationPreference(db.Model):

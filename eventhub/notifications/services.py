@@ -5,11 +5,15 @@ rules and the current bookings and invitations. Their key names the moment they 
 (`reminder:startups:booking:42:P1D:20261207T0500Z`), so a reminder for a time that is no longer
 true has a key nobody plans any more:
 
-- `sync_occurrence_reminders` runs in the transaction of every change to an occurrence, its
-  slots, a booking or an invitation: it cancels pending reminders nobody plans now and
-  enqueues the planned ones that are still ahead;
+- a change to an occurrence, its slots, a booking or an invitation only records a planning
+  request (`eventhub.series.planning`); the planner job then runs `plan_occurrence` once per
+  requested occurrence, in a transaction of its own that no other planner can share (BEGIN
+  IMMEDIATE on SQLite, a transaction-level advisory lock per occurrence on PostgreSQL):
+  `sync_occurrence_reminders` cancels pending reminders nobody plans now and enqueues the
+  planned ones that are still ahead;
 - just before sending, the dispatcher asks `check_reminder` whether the row is still planned
-  (and refreshes its text), so not even a change that bypassed the sync can send a stale one.
+  (and refreshes its text), so a reminder for a time or a person that is no longer true is
+  never sent, even in the moment before the planner ran.
 """
 
 from __future__ import annotations
@@ -31,23 +35,31 @@ from eventhub.bookings.models import Booking, BookingStatus
 from eventhub.core import audit, outbox
 from eventhub.core.errors import InvalidInput, NotFound
 from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
+from eventhub.core.transactions import is_postgresql
 from eventhub.core.urls import external_url
 from eventhub.extensions import db
 from eventhub.invitations import services as invitations
 from eventhub.invitations.models import RsvpStatus
 from eventhub.notifications.models import (
-    DAY,
-    DEFAULT_RULES,
-    HOUR,
-    MAX_OFFSET_MINUTES,
     Announcement,
     AnnouncementAudience,
-    Audience,
     NotificationPreference,
-    ReminderRule,
+)
+from eventhub.series import rules as series_rules
+from eventhub.series.mail import occurrence_mail_context
+from eventhub.series.models import (
+    DAY,
+    HOUR,
+    MAX_OFFSET_MINUTES,
+    Audience,
+    EventSeries,
+    Occurrence,
+    OccurrenceStatus,
+    PlanningRequest,
+    SeriesStatus,
     offset_code,
 )
-from eventhub.series.models import EventSeries, Occurrence, OccurrenceStatus, SeriesStatus
+from eventhub.series.planning import request_planning
 
 SUPERSEDED = "superseded: no longer true after a change"
 OPTED_OUT = "recipient turned reminders off"
@@ -116,11 +128,8 @@ def set_reminders(email: str, *, enabled: bool, now: datetime) -> None:
             .where(*theirs, OutboxMessage.cancel_reason == OPTED_OUT)
             .distinct()
         ).all()
-        db.session.flush()
         for occurrence_id in occurrence_ids:
-            occurrence = db.session.get(Occurrence, occurrence_id) if occurrence_id else None
-            if occurrence is not None:
-                sync_occurrence_reminders(occurrence, now=now)
+            request_planning(occurrence_id)
     audit.record(
         "notifications.preference", obj=preference, actor_id=None, now=now, reminders=enabled
     )
@@ -178,34 +187,7 @@ def format_offsets(offsets: Iterable[int]) -> str:
     return ", ".join(parts)
 
 
-def rules_of(series_id: int) -> dict[Audience, list[int]]:
-    rules: dict[Audience, list[int]] = {audience: [] for audience in Audience}
-    rows = db.session.execute(
-        sa.select(ReminderRule.audience, ReminderRule.offset_minutes).where(
-            ReminderRule.series_id == series_id
-        )
-    )
-    for audience, minutes in rows:
-        rules[Audience(audience)].append(minutes)
-    return {audience: sorted(offsets, reverse=True) for audience, offsets in rules.items()}
-
-
-def _store_rules(series_id: int, rules: dict[Audience, Iterable[int]]) -> None:
-    for audience, offsets in rules.items():
-        for minutes in offsets:
-            db.session.add(
-                ReminderRule(series_id=series_id, audience=audience, offset_minutes=minutes)
-            )
-
-
-def add_default_rules(series: EventSeries) -> None:
-    """A new series starts with the default reminders."""
-    _store_rules(series.id, DEFAULT_RULES)
-
-
-def copy_rules(series: EventSeries, *, to: EventSeries) -> None:
-    """A series split off by an edit keeps the reminders of the one it came from."""
-    _store_rules(to.id, rules_of(series.id))
+rules_of = series_rules.rules_of
 
 
 def set_rules(
@@ -215,12 +197,11 @@ def set_rules(
     actor_id: int | None,
     now: datetime,
 ) -> None:
-    """Replace a series' reminder rules; the pending reminders of its future dates follow."""
-    db.session.execute(sa.delete(ReminderRule).where(ReminderRule.series_id == series.id))
-    _store_rules(series.id, rules)
-    db.session.flush()
+    """Replace a series' reminder rules; the pending reminders of its future dates follow
+    (planned by the planner job after the commit)."""
+    series_rules.store_rules(series.id, rules)
     for occurrence in _future_occurrences(now, series_id=series.id):
-        sync_occurrence_reminders(occurrence, now=now)
+        request_planning(occurrence.id)
     audit.record(
         "series.reminders",
         obj=series,
@@ -256,6 +237,8 @@ def _key(audience: Audience, subject: str, minutes: int, anchor: datetime) -> st
 
 
 def _is_live(occurrence: Occurrence) -> bool:
+    """Reminders exist for scheduled dates of published series (listed or not: an unlisted
+    series still has its people)."""
     return (
         occurrence.status == OccurrenceStatus.scheduled
         and occurrence.series.status == SeriesStatus.published
@@ -296,7 +279,7 @@ def plan_occurrence_reminders(occurrence: Occurrence) -> dict[str, PlannedRemind
 
     if rules[Audience.startups] or rules[Audience.offer_expiry]:
         for booking in _bookings(occurrence.id):
-            recipient, locale = bookings.startup_recipient(booking.startup)
+            recipient, locale = booking.startup.mail_address, booking.startup.mail_locale
             if booking.status == BookingStatus.confirmed and booking.slot is not None:
                 add(
                     Audience.startups,
@@ -331,7 +314,7 @@ def plan_occurrence_reminders(occurrence: Occurrence) -> dict[str, PlannedRemind
                 f"invitation:{invitation.id}",
                 occurrence.start_at,
                 investor.email,
-                invitations.investor_locale(investor),
+                investor.mail_locale,
                 template,
                 partial(invitations.invitation_context, invitation),
             )
@@ -378,14 +361,9 @@ def _digest_context(occurrence: Occurrence) -> dict[str, Any]:
         if i.status == RsvpStatus.accepted
     ]
     return {
-        "series_title_ko": occurrence.series.title_ko,
-        "series_title_en": occurrence.series.title_en,
-        "start_at": occurrence.start_at.isoformat(),
-        "timezone": occurrence.series.timezone,
-        "venue": occurrence.effective_venue_name or "",
+        **occurrence_mail_context(occurrence),
         "lineup": "\n".join(lineup),
         "investors": "\n".join(investors),
-        "occurrence_url": external_url("series.occurrence", occurrence_id=occurrence.id),
     }
 
 
@@ -461,6 +439,53 @@ def sync_occurrence_reminders(occurrence: Occurrence, *, now: datetime) -> int:
     return added
 
 
+# pg_try_advisory_xact_lock(class, occurrence id): the claim on planning one occurrence.
+PLANNING_LOCK_CLASS = 0x706C616E  # "plan"
+
+
+def requested_occurrence_ids(*, limit: int = 500) -> list[int]:
+    """Occurrences with a planning request, the longest waiting first."""
+    first = sa.func.min(PlanningRequest.id)
+    return list(
+        db.session.scalars(
+            sa.select(PlanningRequest.occurrence_id)
+            .group_by(PlanningRequest.occurrence_id)
+            .order_by(first)
+            .limit(limit)
+        )
+    )
+
+
+def plan_occurrence(occurrence_id: int, *, now: datetime, force: bool = False) -> bool:
+    """Plan the reminders of one occurrence if it was requested (or `force`), in the caller's
+    write transaction; False when there was nothing to do or another planner holds it.
+
+    Single flight: on SQLite the caller's BEGIN IMMEDIATE already excludes every other writer;
+    on PostgreSQL a transaction-level advisory lock per occurrence does, and a planner that
+    cannot take it leaves the occurrence to the one that did. Only the requests read here are
+    deleted, so a change committed while this plans stays requested for the next run.
+    """
+    if is_postgresql():
+        claimed = db.session.scalar(
+            sa.select(sa.func.pg_try_advisory_xact_lock(PLANNING_LOCK_CLASS, occurrence_id))
+        )
+        if not claimed:
+            return False
+    request_ids = list(
+        db.session.scalars(
+            sa.select(PlanningRequest.id).where(PlanningRequest.occurrence_id == occurrence_id)
+        )
+    )
+    if not request_ids and not force:
+        return False
+    occurrence = db.session.get(Occurrence, occurrence_id)
+    if occurrence is not None:
+        sync_occurrence_reminders(occurrence, now=now)
+    if request_ids:
+        db.session.execute(sa.delete(PlanningRequest).where(PlanningRequest.id.in_(request_ids)))
+    return True
+
+
 def check_reminder(message: OutboxMessage, now: datetime) -> str | None:
     """Just before sending: None if the reminder is still true (its text refreshed from the
     current data), else why it must not be sent."""
@@ -521,7 +546,7 @@ def announcement_recipients(
                 continue
             if audience not in wanted:
                 continue
-            email, locale = bookings.startup_recipient(booking.startup)
+            email, locale = booking.startup.mail_address, booking.startup.mail_locale
             if email:
                 found.setdefault(
                     email.lower(),
@@ -535,7 +560,7 @@ def announcement_recipients(
                     investor.email.lower(),
                     AnnouncementRecipient(
                         investor.email,
-                        invitations.investor_locale(investor),
+                        investor.mail_locale,
                         investor.person_name,
                         AnnouncementAudience.investors,
                     ),
@@ -545,18 +570,13 @@ def announcement_recipients(
 
 def announcement_context(announcement: Announcement, occurrence: Occurrence) -> dict[str, Any]:
     return {
+        **occurrence_mail_context(occurrence),
         "subject_ko": announcement.subject_ko,
         "subject_en": announcement.subject_en or announcement.subject_ko,
         "body_ko": announcement.body_ko,
         "body_en": announcement.body_en or announcement.body_ko,
-        "series_title_ko": occurrence.series.title_ko,
-        "series_title_en": occurrence.series.title_en,
-        "start_at": occurrence.start_at.isoformat(),
-        "timezone": occurrence.series.timezone,
-        "venue": occurrence.effective_venue_name or "",
         "center_ko": occurrence.series.center.name_ko,
         "center_en": occurrence.series.center.name_en,
-        "occurrence_url": external_url("series.occurrence", occurrence_id=occurrence.id),
     }
 
 
@@ -638,85 +658,3 @@ def announcements_of(occurrence_id: int) -> list[Announcement]:
 
 
 outbox.register_send_check(MessageKind.reminder, check_reminder)
-
-
-# --- The organizers' outbox page -------------------------------------------------------------
-
-PAGE_SIZE = 50
-
-
-@dataclass
-class OutboxPage:
-    messages: list[OutboxMessage]
-    counts: dict[str, int]
-    page: int
-    has_next: bool
-
-
-def outbox_page(
-    *,
-    center_id: int,
-    status: OutboxStatus | None = None,
-    kind: MessageKind | None = None,
-    recipient: str = "",
-    occurrence_id: int | None = None,
-    page: int = 1,
-) -> OutboxPage:
-    """One center's outbox, newest due first, with the count of each status."""
-    where = [OutboxMessage.center_id == center_id]
-    if kind is not None:
-        where.append(OutboxMessage.kind == kind)
-    if recipient.strip():
-        like = "%" + recipient.strip().lower().replace("\\", "").replace("%", "") + "%"
-        where.append(sa.func.lower(OutboxMessage.recipient).like(like))
-    if occurrence_id is not None:
-        where.append(OutboxMessage.occurrence_id == occurrence_id)
-    counts = dict(
-        db.session.execute(
-            sa.select(OutboxMessage.status, sa.func.count())
-            .where(*where)
-            .group_by(OutboxMessage.status)
-        )
-        .tuples()
-        .all()
-    )
-    if status is not None:
-        where.append(OutboxMessage.status == status)
-    page = max(page, 1)
-    rows = list(
-        db.session.scalars(
-            sa.select(OutboxMessage)
-            .where(*where)
-            .order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc())
-            .offset((page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE + 1)
-        )
-    )
-    return OutboxPage(
-        messages=rows[:PAGE_SIZE],
-        counts={str(OutboxStatus(k)): v for k, v in counts.items()},
-        page=page,
-        has_next=len(rows) > PAGE_SIZE,
-    )
-
-
-def get_message(message_id: int) -> OutboxMessage:
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None:
-        raise NotFound()
-    return message
-
-
-def eml_copy(message: OutboxMessage) -> str | None:
-    """The .eml file the file mail backend wrote for a sent message, if there is one."""
-    from pathlib import Path
-
-    from eventhub.core.mailfile import FILE_BACKEND, eml_name
-
-    if current_app.config["MAIL_BACKEND"] != FILE_BACKEND:
-        return None
-    name = eml_name(message.message_id)
-    if name is None:
-        return None
-    path = Path(current_app.config["MAIL_FILE_PATH"]) / name
-    return str(path) if path.is_file() else None

@@ -17,15 +17,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from eventhub.accounts.auth import require_organizer_of, require_role
 from eventhub.accounts.models import Role
 from eventhub.centers.access import managed_center
 from eventhub.centers.models import Center
-from eventhub.core import outbox
-from eventhub.core.auth import require_organizer_of, require_role
+from eventhub.core import outbox, outbox_page
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError
 from eventhub.core.outbox import KIND_LABELS, STATUS_LABELS, MessageKind, OutboxStatus
-from eventhub.core.transactions import begin_write
 from eventhub.core.web import act_then_redirect
 from eventhub.extensions import csrf, db
 from eventhub.notifications import bp
@@ -36,9 +35,9 @@ from eventhub.notifications.forms import (
     PreferencesForm,
     ReminderRulesForm,
 )
-from eventhub.notifications.models import Announcement, AnnouncementAudience, Audience
+from eventhub.notifications.models import Announcement, AnnouncementAudience
 from eventhub.series.access import managed_occurrence, managed_series
-from eventhub.series.models import EventSeries
+from eventhub.series.models import Audience
 
 # --- Reminder rules --------------------------------------------------------------------------
 
@@ -54,8 +53,6 @@ def reminder_rules(slug: str):
             getattr(form, audience.value).data = notifications.format_offsets(current[audience])
     status = 200
     if form.validate_on_submit():
-        begin_write()
-        series = db.session.get(EventSeries, series.id)
         notifications.set_rules(series, rules=form.rules(), actor_id=current_user.id, now=utcnow())
         flash(_("The reminders have been saved."), "success")
         return redirect(url_for("notifications.reminder_rules", slug=series.slug), code=303)
@@ -142,7 +139,7 @@ def outbox_list(slug: str):
     status = _enum_arg("status", OutboxStatus)
     kind = _enum_arg("kind", MessageKind)
     occurrence_id = request.args.get("occurrence", type=int)
-    page = notifications.outbox_page(
+    page = outbox_page.outbox_page(
         center_id=center.id,
         status=status,
         kind=kind,
@@ -166,7 +163,7 @@ def outbox_list(slug: str):
 
 
 def _managed_message(message_id: int) -> outbox.OutboxMessage:
-    message = notifications.get_message(message_id)
+    message = outbox_page.get_message(message_id)
     if message.center_id is None:
         abort(404)
     require_organizer_of(message.center_id)
@@ -181,7 +178,7 @@ def outbox_message(message_id: int):
         "notifications/message.html",
         message=message,
         center=db.session.get(Center, message.center_id),
-        eml=notifications.eml_copy(message),
+        eml=outbox_page.eml_copy(message),
         form=ActionForm(),
     )
 
@@ -204,7 +201,7 @@ def outbox_message_html(message_id: int):
 @require_role(Role.organizer)
 def outbox_message_eml(message_id: int):
     message = _managed_message(message_id)
-    path = notifications.eml_copy(message)
+    path = outbox_page.eml_copy(message)
     if path is None:
         abort(404)
     return send_file(

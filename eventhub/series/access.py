@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort
 
-from eventhub.core.auth import require_organizer_of
+from eventhub.accounts.auth import require_organizer_of
 from eventhub.extensions import db
 from eventhub.series.models import EventSeries, Occurrence
 

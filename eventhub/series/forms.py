@@ -24,12 +24,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from eventhub.bookings.models import BookingMode, WaitlistMode
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.forms import BaseForm as FlaskForm
 from eventhub.core.forms import MultiCheckboxField, http_url
 from eventhub.core.i18n import is_valid_timezone
-from eventhub.series.models import HolidayPolicy, SeriesStatus
+from eventhub.series.models import BookingMode, HolidayPolicy, SeriesStatus, WaitlistMode
 from eventhub.series.recurrence import RuleSpec, build_rrule, spec_from_rrule
 from eventhub.series.services import SeriesValues, parse_extra_holidays
 

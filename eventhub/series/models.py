@@ -9,15 +9,25 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import get_locale
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventhub.bookings.models import BookingMode, WaitlistMode
 from eventhub.core.clock import utcnow
 from eventhub.core.db import UTCDateTime, enum_column
 from eventhub.extensions import db
 
 if TYPE_CHECKING:
     from eventhub.centers.models import Center
+
+
+class BookingMode(StrEnum):
+    first_come = "first_come"  # a booking is confirmed at once
+    application = "application"  # the startup applies; an organizer screens
+
+
+class WaitlistMode(StrEnum):
+    auto_confirm = "auto_confirm"  # a freed slot goes straight to the first in line
+    offer = "offer"  # the first in line is offered the slot for a limited time
 
 
 class SeriesStatus(StrEnum):
@@ -131,6 +141,17 @@ class EventSeries(db.Model):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @hybrid_property
+    def is_listed(self) -> bool:
+        """Shown to the public: on pages and feeds, and open to bookings. The one definition,
+        in Python and (as `EventSeries.is_listed`) in SQL."""
+        return self.status == SeriesStatus.published and self.is_public
+
+    @is_listed.inplace.expression
+    @classmethod
+    def _is_listed_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.status == SeriesStatus.published, cls.is_public.is_(True))
+
     @property
     def title(self) -> str:
         return _localized(self, "title")
@@ -213,18 +234,24 @@ class Occurrence(db.Model):
         return self.status == OccurrenceStatus.cancelled
 
     @property
+    def default_opens_at(self) -> datetime:
+        """When registration opens if this occurrence does not say otherwise."""
+        return self.start_at - timedelta(days=self.series.registration_opens_days)
+
+    @property
+    def default_closes_at(self) -> datetime:
+        """When registration closes if this occurrence does not say otherwise."""
+        return self.start_at - timedelta(hours=self.series.registration_closes_hours)
+
+    @property
     def opens_at(self) -> datetime:
         """When startups may start to book or apply."""
-        return self.registration_opens_at or self.start_at - timedelta(
-            days=self.series.registration_opens_days
-        )
+        return self.registration_opens_at or self.default_opens_at
 
     @property
     def closes_at(self) -> datetime:
         """When booking and applying end."""
-        return self.registration_closes_at or self.start_at - timedelta(
-            hours=self.series.registration_closes_hours
-        )
+        return self.registration_closes_at or self.default_closes_at
 
     @property
     def cutoff_at(self) -> datetime:
@@ -302,3 +329,72 @@ class OccurrenceChange(db.Model):
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     occurrence: Mapped[Occurrence] = relationship(back_populates="changes")
+
+
+# --- Reminder rules: part of a series' configuration, like its slot layout -----------------
+
+
+class Audience(StrEnum):
+    startups = "startups"  # startups with a confirmed booking, before their slot
+    investors = "investors"  # investors who accepted, before the occurrence
+    unanswered = "unanswered"  # invited investors who have not answered yet (a nudge)
+    organizers = "organizers"  # the center's organizers: the line-up, before the occurrence
+    offer_expiry = "offer_expiry"  # a startup offered a freed slot, before the hold runs out
+
+
+DAY, HOUR = 24 * 60, 60
+# What a new series starts with (minutes before the moment the rule is about).
+DEFAULT_RULES: dict[Audience, tuple[int, ...]] = {
+    Audience.startups: (7 * DAY, 1 * DAY, 2 * HOUR),
+    Audience.investors: (3 * DAY, 1 * DAY),
+    Audience.unanswered: (5 * DAY,),
+    Audience.organizers: (1 * DAY,),
+    Audience.offer_expiry: (3 * HOUR,),
+}
+MAX_OFFSET_MINUTES = 60 * DAY
+
+
+def offset_code(minutes: int) -> str:
+    """ISO 8601 duration of an offset, as it appears in outbox keys: P7D, PT2H, PT90M."""
+    days, rest = divmod(minutes, DAY)
+    if not rest:
+        return f"P{days}D"
+    hours, mins = divmod(minutes, HOUR)
+    return f"PT{hours}H" if not mins else f"PT{minutes}M"
+
+
+class ReminderRule(db.Model):
+    """Send the rule's audience a reminder `offset_minutes` before the moment it is about."""
+
+    __tablename__ = "reminder_rule"
+    __table_args__ = (
+        sa.UniqueConstraint("series_id", "audience", "offset_minutes"),
+        sa.CheckConstraint(
+            f"offset_minutes > 0 AND offset_minutes <= {MAX_OFFSET_MINUTES}",
+            name="offset_in_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event_series.id", ondelete="CASCADE"), index=True
+    )
+    audience: Mapped[Audience] = mapped_column(enum_column(Audience, "reminder_audience"))
+    offset_minutes: Mapped[int]
+
+    @property
+    def offset(self) -> timedelta:
+        return timedelta(minutes=self.offset_minutes)
+
+
+class PlanningRequest(db.Model):
+    """An occurrence whose reminders must be planned again: a change wrote it, the planner job
+    deletes it once it planned from data at least as new (`eventhub.series.planning`)."""
+
+    __tablename__ = "planning_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("occurrence.id", ondelete="CASCADE"), index=True
+    )
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)

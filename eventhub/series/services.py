@@ -20,7 +20,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from eventhub.bookings import services as bookings
-from eventhub.bookings.models import BookingMode, WaitlistMode
 from eventhub.centers.models import Center
 from eventhub.core import audit
 from eventhub.core.errors import DomainError, InvalidInput
@@ -28,8 +27,9 @@ from eventhub.core.i18n import is_valid_timezone
 from eventhub.core.text import strip_controls
 from eventhub.extensions import db
 from eventhub.invitations import services as invitations
-from eventhub.notifications import services as notifications
+from eventhub.series import rules
 from eventhub.series.models import (
+    BookingMode,
     ChangeKind,
     EventSeries,
     HolidayPolicy,
@@ -38,7 +38,9 @@ from eventhub.series.models import (
     OccurrenceStatus,
     SeriesStatus,
     SkippedOccurrence,
+    WaitlistMode,
 )
+from eventhub.series.planning import request_planning
 from eventhub.series.recurrence import (
     MAX_DATES_IN_HORIZON,
     Holidays,
@@ -424,7 +426,7 @@ def create_series(
     series.created_at = series.updated_at = now
     db.session.add(series)
     db.session.flush()
-    notifications.add_default_rules(series)
+    rules.add_default_rules(series)
     materialize_occurrences(series, until=now + timedelta(days=horizon_days))
     audit.record(
         "series.created", obj=series, actor_id=actor_id, now=now, center_id=center.id,
@@ -507,8 +509,9 @@ def _record_change(
     )
     db.session.add(change)
     db.session.flush()
-    # Pending reminders follow the occurrence: rescheduled when it moves, cancelled with it.
-    notifications.sync_occurrence_reminders(occ, now=now)
+    # Pending reminders follow the occurrence (rescheduled when it moves, cancelled with it):
+    # the planner job re-plans them after this commits.
+    request_planning(occ.id)
     method = NOTIFY_METHODS.get(kind)
     if method is not None:
         # Updated calendar invitations (same UID, higher SEQUENCE) or cancellations, in the
@@ -582,8 +585,8 @@ def set_registration_window(
     """Override when registration opens and closes, and the cancellation cut-off, for one
     occurrence (None: as the series says)."""
     _refuse_past(occ, now)
-    opens = opens_at or occ.start_at - timedelta(days=occ.series.registration_opens_days)
-    closes = closes_at or occ.start_at - timedelta(hours=occ.series.registration_closes_hours)
+    opens = opens_at or occ.default_opens_at
+    closes = closes_at or occ.default_closes_at
     if closes <= opens:
         raise InvalidInput(_("Registration must open before it closes."))
     if closes > occ.start_at or (cutoff_at is not None and cutoff_at > occ.start_at):
@@ -831,6 +834,14 @@ def apply_series_edit(
         now + timedelta(days=horizon_days), series.materialized_until_at or now
     )
     db.session.flush()
+    # The status (published or not) and the rules' reach decide which reminders exist.
+    for series_id in {series.id, target.id}:
+        for occurrence_id in db.session.scalars(
+            sa.select(Occurrence.id).where(
+                Occurrence.series_id == series_id, Occurrence.start_at > now
+            )
+        ):
+            request_planning(occurrence_id)
     audit.record(
         "series.edited",
         obj=series,
@@ -889,7 +900,7 @@ def _split_series(
     _assign(new, values)
     db.session.add(new)
     db.session.flush()
-    notifications.copy_rules(series, to=new)
+    rules.copy_rules(series, to=new)
     return new
 
 
@@ -911,8 +922,7 @@ def upcoming_occurrences(
         .join(Occurrence.series)
         .where(
             Occurrence.end_at >= now,
-            EventSeries.status == SeriesStatus.published,
-            EventSeries.is_public.is_(True),
+            EventSeries.is_listed,
         )
         .options(joinedload(Occurrence.series).joinedload(EventSeries.center))
         .order_by(Occurrence.start_at, Occurrence.id)

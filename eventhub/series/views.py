@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from eventhub.accounts.auth import can_organize, require_role
 from eventhub.accounts.models import Role
 from eventhub.bookings import services as bookings
 from eventhub.centers.access import managed_center
-from eventhub.core.auth import can_organize, require_role
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError
 from eventhub.extensions import db
@@ -38,7 +38,7 @@ from eventhub.series.forms import (
     form_data_from_values,
     values_from_form,
 )
-from eventhub.series.models import EventSeries, Occurrence, SeriesStatus
+from eventhub.series.models import EventSeries, Occurrence
 from eventhub.series.recurrence import describe, to_utc
 
 CHANGE_LABELS = {
@@ -71,7 +71,7 @@ def holiday_label(series: EventSeries, instant: datetime, stored: str | None) ->
 
 
 def _visible(series: EventSeries) -> bool:
-    if series.status == SeriesStatus.published and series.is_public:
+    if series.is_listed:
         return True
     return can_organize(current_user, series.center_id)
 

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 
 from eventhub.accounts.models import StartupProfile
 from eventhub.bookings import services as bookings
-from eventhub.bookings.models import Booking, BookingStatus, WaitlistMode
+from eventhub.bookings.models import Booking, BookingStatus
 from eventhub.core.errors import DomainError
 from eventhub.core.transactions import begin_write
-from eventhub.series.models import Occurrence
+from eventhub.series.models import Occurrence, WaitlistMode
 
 
 def _race(app, count: int, work: Callable[[int], None]) -> Counter:

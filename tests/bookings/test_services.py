@@ -10,9 +10,9 @@ from icalendar import Calendar
 
 from eventhub.accounts.models import StartupProfile
 from eventhub.bookings import services as bookings
-from eventhub.bookings.models import Booking, BookingMode, BookingStatus, PitchSlot, WaitlistMode
+from eventhub.bookings.models import Booking, BookingStatus, PitchSlot
 from eventhub.core.outbox import OutboxMessage
-from eventhub.series.models import EventSeries, Occurrence
+from eventhub.series.models import BookingMode, EventSeries, Occurrence, WaitlistMode
 
 EN = {"Accept-Language": "en"}
 
@@ -306,6 +306,15 @@ def test_waitlist_auto_confirm_gives_a_freed_slot_to_the_first_in_line(
         ]
 
 
+def _expire_offers(db, now) -> int:
+    """What the offer-expiry job does, at a chosen instant: one commit per offer."""
+    expired = 0
+    for booking_id in bookings.offers_to_expire(now=now):
+        expired += bookings.expire_offer(booking_id, now=now)
+        db.session.commit()
+    return expired
+
+
 def test_waitlist_offer_expires_and_passes_to_the_next(
     app, db, make_occurrence, make_startup, clock
 ):
@@ -332,8 +341,8 @@ def test_waitlist_offer_expires_and_passes_to_the_next(
             ids[1],
             clock + timedelta(hours=24),
         )
-        assert bookings.expire_offers(now=clock + timedelta(hours=23)) == 0
-        assert bookings.expire_offers(now=clock + timedelta(hours=25)) == 1
+        assert _expire_offers(db, clock + timedelta(hours=23)) == 0
+        assert _expire_offers(db, clock + timedelta(hours=25)) == 1
         assert _statuses(db) == [("S0", "cancelled"), ("S1", "expired"), ("S2", "offered")]
         taker = db.session.scalar(sa.select(Booking).where(Booking.startup_id == ids[2]))
         bookings.accept_offer(taker, actor_id=None, now=clock + timedelta(hours=26))

@@ -251,7 +251,7 @@ def test_organizer_of_another_center_cannot_see_bookings(
 def test_organizer_manage_page_approves_an_application(
     app, db, client, auth, make_occurrence, make_startup, clock
 ):
-    from eventhub.bookings.models import BookingMode
+    from eventhub.series.models import BookingMode
 
     occurrence_id = make_occurrence(booking_mode=BookingMode.application)
     startup_id = make_startup()

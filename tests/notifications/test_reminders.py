@@ -16,9 +16,8 @@ from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
 from eventhub.invitations import services as invitations
 from eventhub.invitations.models import RsvpStatus
 from eventhub.notifications import services as notifications
-from eventhub.notifications.models import Audience
 from eventhub.series import services as series_services
-from eventhub.series.models import Occurrence
+from eventhub.series.models import Audience, Occurrence
 
 Z = UTC
 SLOT_2 = datetime(2026, 12, 16, 5, 45, tzinfo=Z)  # 14:45 KST
@@ -52,12 +51,14 @@ STARTUP = "notifications/reminder_startup"
 
 
 def test_a_confirmed_booking_gets_the_default_reminders_before_its_slot(
-    app, db, make_occurrence, make_startup, clock
+    app, db, make_occurrence, make_startup, clock, plan_reminders
 ):
     occurrence_id = make_occurrence()
     startup_id = make_startup("Carbonix")
     with app.app_context():
         book(db, occurrence_id, startup_id, now=clock)
+        assert reminders(db) == []  # planned off the booking's transaction, by the job
+        assert plan_reminders(clock) == 1
         assert reminders(db) == [
             (STARTUP, "carbonix@startup.example", SLOT_2 - timedelta(days=7)),
             (STARTUP, "carbonix@startup.example", SLOT_2 - timedelta(days=1)),
@@ -74,13 +75,14 @@ def test_a_confirmed_booking_gets_the_default_reminders_before_its_slot(
 
 
 def test_a_reminder_whose_time_passed_before_the_booking_is_not_sent(
-    app, db, make_occurrence, make_startup
+    app, db, make_occurrence, make_startup, plan_reminders
 ):
     occurrence_id = make_occurrence()
     startup_id = make_startup("Carbonix")
     late = datetime(2026, 12, 9, 6, 0, tzinfo=Z)  # a quarter hour after the 7-day reminder
     with app.app_context():
         book(db, occurrence_id, startup_id, now=late)
+        plan_reminders(late)
         assert [due for _, _, due in reminders(db)] == [
             SLOT_2 - timedelta(days=1),
             SLOT_2 - timedelta(hours=2),
@@ -88,12 +90,13 @@ def test_a_reminder_whose_time_passed_before_the_booking_is_not_sent(
 
 
 def test_moving_the_occurrence_moves_the_reminders_and_only_the_new_ones_arrive(
-    app, db, make_occurrence, make_startup, clock, smtp_server, send_mail
+    app, db, make_occurrence, make_startup, clock, smtp_server, send_mail, plan_reminders
 ):
     occurrence_id = make_occurrence()
     startup_id = make_startup("Carbonix")
     with app.app_context():
         book(db, occurrence_id, startup_id, now=clock)
+        plan_reminders(clock)
         occurrence = db.session.get(Occurrence, occurrence_id)
         week_later = timedelta(days=7)
         series_services.move_occurrence(
@@ -101,6 +104,7 @@ def test_moving_the_occurrence_moves_the_reminders_and_only_the_new_ones_arrive(
             end_at=occurrence.end_at + week_later, actor_id=None, now=clock,
         )  # fmt: skip
         db.session.commit()
+        plan_reminders(clock)
         new_slot = SLOT_2 + week_later
         assert [due for _, _, due in reminders(db)] == [
             new_slot - timedelta(days=7),
@@ -127,15 +131,17 @@ def test_moving_the_occurrence_moves_the_reminders_and_only_the_new_ones_arrive(
 
 
 def test_cancelling_the_occurrence_cancels_its_reminders(
-    app, db, make_occurrence, make_startup, clock
+    app, db, make_occurrence, make_startup, clock, plan_reminders
 ):
     occurrence_id = make_occurrence()
     startup_id = make_startup("Carbonix")
     with app.app_context():
         book(db, occurrence_id, startup_id, now=clock)
+        plan_reminders(clock)
         occurrence = db.session.get(Occurrence, occurrence_id)
         series_services.cancel_occurrence(occurrence, reason="태풍", actor_id=None, now=clock)
         db.session.commit()
+        plan_reminders(clock)
         assert [c.notified_at for c in occurrence.changes] == [clock]
         assert reminders(db) == []
         assert len(reminders(db, OutboxStatus.cancelled)) == 3
@@ -147,26 +153,33 @@ def test_cancelling_the_occurrence_cancels_its_reminders(
         assert templates == ["bookings/confirmed", "bookings/occurrence_cancelled"]
 
 
-def test_cancelling_a_booking_cancels_its_reminders(app, db, make_occurrence, make_startup, clock):
-    occurrence_id = make_occurrence()
-    startup_id = make_startup("Carbonix")
-    with app.app_context():
-        booking = book(db, occurrence_id, startup_id, now=clock)
-        bookings.cancel_booking(booking, actor_id=None, now=clock)
-        db.session.commit()
-        assert reminders(db) == []
-
-
-def test_switching_slots_moves_the_reminders_to_the_new_slot(
-    app, db, make_occurrence, make_startup, clock
+def test_cancelling_a_booking_cancels_its_reminders(
+    app, db, make_occurrence, make_startup, clock, plan_reminders
 ):
     occurrence_id = make_occurrence()
     startup_id = make_startup("Carbonix")
     with app.app_context():
         booking = book(db, occurrence_id, startup_id, now=clock)
+        plan_reminders(clock)
+        assert len(reminders(db)) == 3
+        bookings.cancel_booking(booking, actor_id=None, now=clock)
+        db.session.commit()
+        plan_reminders(clock)
+        assert reminders(db) == []
+
+
+def test_switching_slots_moves_the_reminders_to_the_new_slot(
+    app, db, make_occurrence, make_startup, clock, plan_reminders
+):
+    occurrence_id = make_occurrence()
+    startup_id = make_startup("Carbonix")
+    with app.app_context():
+        booking = book(db, occurrence_id, startup_id, now=clock)
+        plan_reminders(clock)
         slot_4 = bookings.slots_of(occurrence_id)[3]
         bookings.switch_slot(booking, slot_4, actor_id=None, now=clock)
         db.session.commit()
+        plan_reminders(clock)
         assert [due for _, _, due in reminders(db)] == [
             slot_4.start_at - timedelta(days=7),
             slot_4.start_at - timedelta(days=1),
@@ -175,7 +188,7 @@ def test_switching_slots_moves_the_reminders_to_the_new_slot(
 
 
 def test_investors_get_a_nudge_until_they_answer_and_reminders_once_they_accept(
-    app, db, make_occurrence, clock
+    app, db, make_occurrence, clock, plan_reminders
 ):
     occurrence_id = make_occurrence()
     start = datetime(2026, 12, 16, 5, 0, tzinfo=Z)
@@ -185,22 +198,33 @@ def test_investors_get_a_nudge_until_they_answer_and_reminders_once_they_accept(
             [occurrence], investors=[investor(db)], actor_id=None, now=clock
         )
         db.session.commit()
+        plan_reminders(clock)
         assert reminders(db) == [
             ("invitations/nudge", "vc@hanbit.example", start - timedelta(days=5))
         ]
         invitations.answer(invitation, status=RsvpStatus.accepted, now=clock)
         db.session.commit()
+        plan_reminders(clock)
         assert reminders(db) == [
             ("notifications/reminder_investor", "vc@hanbit.example", start - timedelta(days=3)),
             ("notifications/reminder_investor", "vc@hanbit.example", start - timedelta(days=1)),
         ]
         invitations.answer(invitation, status=RsvpStatus.declined, now=clock)
         db.session.commit()
+        plan_reminders(clock)
         assert reminders(db) == []
 
 
 def test_organizers_get_the_line_up_the_day_before(
-    app, db, make_occurrence, make_startup, create_user, clock, smtp_server, send_mail
+    app,
+    db,
+    make_occurrence,
+    make_startup,
+    create_user,
+    clock,
+    smtp_server,
+    send_mail,
+    plan_reminders,
 ):
     occurrence_id = make_occurrence()
     startup_id = make_startup("Carbonix")
@@ -211,6 +235,7 @@ def test_organizers_get_the_line_up_the_day_before(
     start = datetime(2026, 12, 16, 5, 0, tzinfo=Z)
     with app.app_context():
         book(db, occurrence_id, startup_id, now=clock)
+        plan_reminders(clock)
         digest = [r for r in reminders(db) if r[0] == "notifications/digest"]
         assert digest == [
             ("notifications/digest", "organizer@center.example", start - timedelta(days=1))
@@ -223,7 +248,7 @@ def test_organizers_get_the_line_up_the_day_before(
 
 
 def test_a_waitlist_offer_gets_a_reminder_before_the_hold_runs_out(
-    app, db, make_occurrence, make_startup, clock
+    app, db, make_occurrence, make_startup, clock, plan_reminders
 ):
     occurrence_id = make_occurrence(slot_count=1, waitlist_mode="offer", offer_hold_hours=24)
     first, second = make_startup("Carbonix"), make_startup("Hydrogenix")
@@ -235,6 +260,7 @@ def test_a_waitlist_offer_gets_a_reminder_before_the_hold_runs_out(
         )
         bookings.cancel_booking(booking, actor_id=None, now=clock)
         db.session.commit()
+        plan_reminders(clock)
         offer = [r for r in reminders(db) if r[0] == "notifications/reminder_offer"]
         assert offer == [
             (
@@ -246,12 +272,13 @@ def test_a_waitlist_offer_gets_a_reminder_before_the_hold_runs_out(
 
 
 def test_a_reminder_no_longer_true_at_send_time_is_cancelled_not_sent(
-    app, db, make_occurrence, make_startup, clock, smtp_server, send_mail
+    app, db, make_occurrence, make_startup, clock, smtp_server, send_mail, plan_reminders
 ):
     occurrence_id = make_occurrence()
     startup_id = make_startup("Carbonix")
     with app.app_context():
         book(db, occurrence_id, startup_id, now=clock)
+        plan_reminders(clock)
         # A change that bypassed the services (say, a fix in the database by hand).
         db.session.execute(
             sa.text(
@@ -282,12 +309,13 @@ def test_a_reminder_no_longer_true_at_send_time_is_cancelled_not_sent(
 
 
 def test_a_reminder_the_worker_could_not_send_in_time_expires(
-    app, db, make_occurrence, make_startup, clock, smtp_server, send_mail
+    app, db, make_occurrence, make_startup, clock, smtp_server, send_mail, plan_reminders
 ):
     occurrence_id = make_occurrence()
     startup_id = make_startup("Carbonix")
     with app.app_context():
         book(db, occurrence_id, startup_id, now=clock)
+    plan_reminders(clock)
     send_mail(clock)
     smtp_server.messages.clear()
     # The worker was down from before the first reminder until after the pitch.
@@ -302,17 +330,19 @@ def test_a_reminder_the_worker_could_not_send_in_time_expires(
 
 
 def test_turning_reminders_off_cancels_them_but_not_confirmations(
-    app, db, make_occurrence, make_startup, clock
+    app, db, make_occurrence, make_startup, clock, plan_reminders
 ):
     occurrence_id = make_occurrence()
     startup_id = make_startup("Carbonix")
     other_id = make_startup("Hydrogenix")
     with app.app_context():
         book(db, occurrence_id, startup_id, now=clock)
+        plan_reminders(clock)
         notifications.set_reminders("Carbonix@startup.example", enabled=False, now=clock)
         notifications.set_reminders("hydrogenix@startup.example", enabled=False, now=clock)
         db.session.commit()
         book(db, occurrence_id, other_id, position=3, now=clock)
+        plan_reminders(clock)
         assert reminders(db) == []
         confirmations = db.session.scalars(
             sa.select(OutboxMessage.recipient)
@@ -323,17 +353,19 @@ def test_turning_reminders_off_cancels_them_but_not_confirmations(
 
 
 def test_changing_the_rules_reschedules_pending_reminders(
-    app, db, make_occurrence, make_startup, clock
+    app, db, make_occurrence, make_startup, clock, plan_reminders
 ):
     occurrence_id = make_occurrence()
     startup_id = make_startup("Carbonix")
     with app.app_context():
         book(db, occurrence_id, startup_id, now=clock)
+        plan_reminders(clock)
         series = db.session.get(Occurrence, occurrence_id).series
         rules = notifications.rules_of(series.id)
         rules[Audience.startups] = [3 * 24 * 60]
         notifications.set_rules(series, rules=rules, actor_id=None, now=clock)
         db.session.commit()
+        plan_reminders(clock)
         assert [due for _, _, due in reminders(db)] == [SLOT_2 - timedelta(days=3)]
 
 
@@ -353,18 +385,20 @@ def test_offsets_parse_in_both_languages_and_refuse_nonsense():
 
 
 def test_turning_reminders_back_on_brings_back_the_ones_still_ahead(
-    app, db, make_occurrence, make_startup, clock
+    app, db, make_occurrence, make_startup, clock, plan_reminders
 ):
     occurrence_id = make_occurrence()
     startup_id = make_startup("Carbonix")
     with app.app_context():
         book(db, occurrence_id, startup_id, now=clock)
+        plan_reminders(clock)
         notifications.set_reminders("carbonix@startup.example", enabled=False, now=clock)
         db.session.commit()
         assert reminders(db) == []
         later = SLOT_2 - timedelta(days=3)  # the 7-day reminder's time has passed meanwhile
         notifications.set_reminders("carbonix@startup.example", enabled=True, now=later)
         db.session.commit()
+        plan_reminders(later)
         assert [due for _, _, due in reminders(db)] == [
             SLOT_2 - timedelta(days=1),
             SLOT_2 - timedelta(hours=2),

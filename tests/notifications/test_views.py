@@ -11,6 +11,7 @@ from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
 from eventhub.invitations import services as invitations
 from eventhub.invitations.models import RsvpStatus
 from eventhub.notifications import services as notifications
+from eventhub.notifications.jobs import plan_reminders_job
 from eventhub.series.models import Occurrence
 from tests.conftest import post_form
 from tests.notifications.test_reminders import book
@@ -31,7 +32,9 @@ def _setup(app, db, make_occurrence, make_startup, clock) -> tuple[int, str]:
                                   now=clock)  # fmt: skip
         invitations.answer(made[0], status=RsvpStatus.accepted, now=clock)
         db.session.commit()
-        return occurrence_id, occurrence.series.center.slug
+        slug = occurrence.series.center.slug
+    plan_reminders_job(app, now=clock)  # what the worker does after these changes
+    return occurrence_id, slug
 
 
 def _organizer(auth, app, db, occurrence_id, **kwargs) -> int:

@@ -528,7 +528,7 @@ def test_series_starting_in_a_dst_gap_in_berlin_lasts_its_full_duration(app, db,
 
 
 def test_horizon_job_extends_every_series_up_to_the_configured_horizon(app, db, create_series):
-    from eventhub.core.scheduler import horizon_job
+    from eventhub.series.jobs import horizon_job
 
     now = datetime.now(UTC)
     start = (now + timedelta(days=2)).date()

@@ -1,4 +1,6 @@
-"""Template filters and globals: local times, money, industry labels."""
+"""Template filters and globals: local times, money, industry labels.
+
+Part of the application's wiring (like `create_app` and the CLI), so it may use any area."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from flask_babel import format_date, get_locale
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from eventhub.bookings.forms import STAGES
 from eventhub.centers.industries import INDUSTRIES, industry_label
 from eventhub.core.i18n import format_krw, format_local
 
@@ -59,8 +62,6 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.template_global()
     def stage_choices() -> list[tuple[str, str]]:
-        from eventhub.bookings.forms import STAGES
-
         return [(choice.value, str(choice.label)) for choice in STAGES]
 
     @app.template_global()

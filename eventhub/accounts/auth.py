@@ -1,4 +1,4 @@
-"""The one helper every view uses to check who may do what."""
+"""Who may do what: roles, and who organizes which center (the one definition of both)."""
 
 from __future__ import annotations
 
@@ -36,11 +36,16 @@ def require_role(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
+def organizes_every_center(user: Any) -> bool:
+    """Admins organize every center."""
+    return getattr(user, "is_authenticated", False) and user.role == Role.admin
+
+
 def can_organize(user: Any, center_id: int) -> bool:
     """Admins organize every center; organizers only the centers they belong to."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if user.role == Role.admin:
+    if organizes_every_center(user):
         return True
     return user.role == Role.organizer and any(c.id == center_id for c in user.centers)
 
