@@ -17,7 +17,7 @@ PORT ?= 5000
 help:
 	@echo "make run      set up, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test     set up and run lint plus the test suite (SQLite, then PostgreSQL)"
-	@echo "make lint     ruff check and ruff format --check"
+	@echo "make lint     ruff check, ruff format --check and the import contracts"
 	@echo "make bench    run the benchmarks under benchmarks/"
 	@echo "make extract-messages / update-messages / translations   Babel catalogs"
 
@@ -51,9 +51,11 @@ run: install translations
 	@echo
 	$(BIN)/eventhub run --host $(HOST) --port $(PORT) --no-reload
 
+# ruff, then the import direction between and inside the areas (docs/architecture.md).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

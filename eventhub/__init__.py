@@ -1,4 +1,9 @@
-"""EventHub: investor days for regional startup innovation centers."""
+"""EventHub: investor days for regional startup innovation centers.
+
+Everything of the package is imported inside the functions here, when the app is built: every
+area imports `eventhub.extensions`, so importing an area while this package initializes would
+be circular.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     """Build the application. `config` names a settings class or gives overrides (tests)."""
+    # Imported on use (see the module's docstring).
     from config import CONFIGS
     from eventhub.core.errors import ConfigError
 
@@ -60,6 +66,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
 
 def database_uri(app: Flask) -> str:
     """The SQLAlchemy URL from DATABASE_URL, with PostgreSQL routed to psycopg 3."""
+    # Imported on use (see the module's docstring).
     from eventhub.core.errors import ConfigError
 
     raw = (app.config.get("DATABASE_URL") or "").strip()
@@ -82,6 +89,7 @@ def database_uri(app: Flask) -> str:
 
 
 def _configure_secret_key(app: Flask, env_name: str) -> None:
+    # Imported on use (see the module's docstring).
     from eventhub.core.errors import ConfigError
 
     key = app.config.get("SECRET_KEY")
@@ -105,6 +113,7 @@ def _configure_secret_key(app: Flask, env_name: str) -> None:
 
 
 def _configure_mail(app: Flask) -> None:
+    # Imported on use (see the module's docstring).
     from eventhub.core.errors import ConfigError
     from eventhub.core.mailfile import FILE_BACKEND
     from eventhub.core.mailsmtp import SMTP_BACKEND
@@ -128,6 +137,7 @@ def _configure_mail(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext
 
+    # Imported on use (see the module's docstring).
     from eventhub import accounts, bookings, centers, feeds, invitations, notifications, series
 
     # Views register their routes on import; importing them here (not in each package's
@@ -184,6 +194,7 @@ def _init_extensions(app: Flask) -> None:
 
     app.extensions[JOBS_KEY] = _job_table(app)
     if app.config.get("SCHEDULER_EMBEDDED") and os.environ.get("EVENTHUB_SERVING") == "1":
+        # Imported on use (see the module's docstring).
         from eventhub.core.scheduler import start_embedded
 
         start_embedded(app)
@@ -194,6 +205,7 @@ def _job_table(app: Flask) -> list[Any]:
     run this table."""
     from datetime import timedelta
 
+    # Imported on use (see the module's docstring).
     from eventhub.bookings.jobs import expire_offers_job
     from eventhub.core.jobs import dispatch_job
     from eventhub.core.scheduler import Job

@@ -1,4 +1,8 @@
-"""The `eventhub` command: Flask's commands (run, db, shell) plus EventHub's own."""
+"""The `eventhub` command: Flask's commands (run, db, shell) plus EventHub's own.
+
+Each command imports what it uses when it runs, so that `eventhub --help` and a bad setting
+answer without loading every area.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +46,7 @@ def ensure_schema_current() -> None:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
+    # Imported when the command runs (see the module's docstring).
     from eventhub.extensions import db, migrate
 
     config = migrate.get_config()
@@ -59,6 +64,7 @@ def ensure_schema_current() -> None:
 @with_appcontext
 def seed_demo_command() -> None:
     """Load the demo data (17 centers, three investor days, startups, VCs). Safe to repeat."""
+    # Imported when the command runs (see the module's docstring).
     from eventhub.core.clock import utcnow
     from eventhub.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
     from eventhub.extensions import db
@@ -110,6 +116,7 @@ def create_user_command(
     """Create a user, for example the first admin: eventhub create-user --role admin ..."""
     import sqlalchemy as sa
 
+    # Imported when the command runs (see the module's docstring).
     from eventhub.accounts import services as accounts
     from eventhub.accounts.models import Role
     from eventhub.centers.models import Center, OrganizerMembership
@@ -150,6 +157,7 @@ def create_user_command(
 @with_appcontext
 def send_mail_command() -> None:
     """Send the outbox messages that are due now, once, and exit."""
+    # Imported when the command runs (see the module's docstring).
     from eventhub.core.jobs import dispatch_job
     from eventhub.notifications.jobs import plan_reminders_job
 
@@ -165,6 +173,7 @@ def send_mail_command() -> None:
 def worker_command() -> None:
     """Run the scheduler in this process: send due mail, plan reminders, expire offers, extend
     horizons. Run one or more next to the web processes; stop with SIGTERM."""
+    # Imported when the command runs (see the module's docstring).
     from eventhub.core.scheduler import run_worker
 
     ensure_schema_current()
@@ -175,6 +184,7 @@ def worker_command() -> None:
 @with_appcontext
 def extend_horizon_command() -> None:
     """Store the occurrences of every series up to the rolling horizon."""
+    # Imported when the command runs (see the module's docstring).
     from eventhub.series.jobs import horizon_job
 
     ensure_schema_current()
@@ -186,6 +196,7 @@ def extend_horizon_command() -> None:
 @with_appcontext
 def expire_offers_command() -> None:
     """Expire waitlist offers whose hold ran out; each slot passes to the next in line."""
+    # Imported when the command runs (see the module's docstring).
     from eventhub.bookings.jobs import expire_offers_job
 
     ensure_schema_current()

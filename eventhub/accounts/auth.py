@@ -10,6 +10,7 @@ from flask import abort
 from flask_login import current_user
 
 from eventhub.accounts.models import Role
+from eventhub.extensions import login
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,8 +24,6 @@ def require_role(*roles: Role) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            from eventhub.extensions import login
-
             if not current_user.is_authenticated:
                 return login.unauthorized()
             if current_user.role != Role.admin and current_user.role not in roles:

@@ -26,6 +26,7 @@ from eventhub.bookings.forms import (
 from eventhub.bookings.models import Booking, PitchSlot
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError
+from eventhub.core.urls import is_safe_redirect
 from eventhub.core.web import act_then_redirect
 from eventhub.extensions import csrf, db
 from eventhub.invitations import services as invitations
@@ -49,8 +50,6 @@ def _slot(occurrence: Occurrence, slot_id: int | None) -> PitchSlot:
 
 def _back(default: str) -> str:
     target = request.form.get("next")
-    from eventhub.core.urls import is_safe_redirect
-
     return target if is_safe_redirect(target) else default
 
 

@@ -32,6 +32,8 @@ _WATCHED: tuple[type, ...] | None = None
 def _watched() -> tuple[type, ...]:
     global _WATCHED
     if _WATCHED is None:
+        # The models are imported on first use: this module's listeners are registered while
+        # the app is built, before every area is imported.
         from eventhub.bookings.models import Booking, BookingStatusChange, PitchSlot
         from eventhub.centers.models import Center
         from eventhub.feeds.models import FeedToken
@@ -66,7 +68,7 @@ def _record_feed_change(session: Session) -> None:
     session.flush()  # what the commit would flush, so that `_note_feed_change` sees it
     if not session.info.get("feed_changed"):
         return
-    from eventhub.feeds.models import FeedChange
+    from eventhub.feeds.models import FeedChange  # on first use, like `_watched`
 
     connection = session.connection()
     if connection.dialect.name == "postgresql":
@@ -90,7 +92,7 @@ def current_version() -> int:
     and without the pool's ping and reset, so it is one round trip instead of three; a
     connection the server dropped is replaced and the lookup asked once more.
     """
-    from eventhub.extensions import db
+    from eventhub.extensions import db  # on first use, like `_watched`
 
     engine = db.engine
     if engine.dialect.name != "postgresql":
