@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -12,8 +13,11 @@ from eventhub.accounts.models import StartupProfile
 from eventhub.bookings import services as bookings
 from eventhub.bookings.models import Booking, BookingStatus
 from eventhub.core.errors import DomainError
+from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
 from eventhub.core.transactions import begin_write
-from eventhub.series.models import Occurrence, WaitlistMode
+from eventhub.notifications import services as notifications
+from eventhub.series import services as series_services
+from eventhub.series.models import Occurrence, PlanningRequest, WaitlistMode
 
 
 def _race(app, count: int, work: Callable[[int], None]) -> Counter:
@@ -133,3 +137,140 @@ def test_two_cancellations_at_once_with_a_waitlist_of_three(
         ]  # fmt: skip
         slots = {b.slot_id for b in rows if b.status == BookingStatus.confirmed}
         assert len(slots) == 2
+
+
+def _pending_reminders(db) -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        sa.select(OutboxMessage.recipient, OutboxMessage.key)
+        .where(
+            OutboxMessage.kind == MessageKind.reminder,
+            OutboxMessage.status == OutboxStatus.pending,
+        )
+        .order_by(OutboxMessage.recipient, OutboxMessage.key)
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_eight_startups_book_eight_slots_at_once_and_every_reminder_is_planned_once(
+    app, db, make_occurrence, make_startup, create_user, clock, plan_reminders
+):
+    occurrence_id = make_occurrence(slot_count=8)
+    with app.app_context():
+        center_id = db.session.get(Occurrence, occurrence_id).series.center_id
+    # An organizer: the line-up digest is one reminder that every booking of the date touches.
+    create_user("organizer@center.example", role="organizer", center_ids=(center_id,))
+    startup_ids = [make_startup(f"S{i}", industry="ict") for i in range(8)]
+
+    def book(i: int) -> None:
+        from eventhub.extensions import db as session_db
+
+        slot = bookings.slots_of(occurrence_id)[i]
+        startup = session_db.session.get(StartupProfile, startup_ids[i])
+        bookings.book_slot(slot, startup=startup, actor_id=None, now=clock)
+
+    assert _race(app, 8, book) == Counter({"ok": 8})
+    assert plan_reminders(clock) == 1  # one planning run for the date, however many bookings
+    assert plan_reminders(clock) == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanningRequest)) == 0
+        pending = _pending_reminders(db)
+        # Three reminders per startup (7 days, 1 day, 2 hours before its slot), one digest.
+        assert Counter(recipient for recipient, _ in pending) == Counter(
+            {**{f"s{i}@startup.example": 3 for i in range(8)}, "organizer@center.example": 1}
+        )
+        assert len({key for _, key in pending}) == 25
+
+
+def test_two_cancellations_at_once_leave_every_promoted_booking_its_reminders(
+    app, db, make_occurrence, make_startup, clock, plan_reminders
+):
+    occurrence_id = make_occurrence(slot_count=2, waitlist_mode=WaitlistMode.auto_confirm)
+    holders = [make_startup(f"H{i}", industry="ict") for i in range(2)]
+    waiting = [make_startup(f"W{i}", industry="ict") for i in range(3)]
+    with app.app_context():
+        for slot, startup_id in zip(bookings.slots_of(occurrence_id), holders, strict=True):
+            bookings.book_slot(
+                slot, startup=db.session.get(StartupProfile, startup_id), actor_id=None, now=clock
+            )
+        occurrence = db.session.get(Occurrence, occurrence_id)
+        for startup_id in waiting:
+            bookings.join_waitlist(
+                occurrence, startup=db.session.get(StartupProfile, startup_id), actor_id=None,
+                now=clock,
+            )  # fmt: skip
+        db.session.commit()
+        held_ids = db.session.scalars(
+            sa.select(Booking.id).where(Booking.status == BookingStatus.confirmed)
+        ).all()
+    plan_reminders(clock)
+
+    def cancel(i: int) -> None:
+        from eventhub.extensions import db as session_db
+
+        bookings.cancel_booking(
+            session_db.session.get(Booking, held_ids[i]), actor_id=None, now=clock
+        )
+
+    assert _race(app, 2, cancel) == Counter({"ok": 2})
+    assert plan_reminders(clock) == 1
+    with app.app_context():
+        pending = Counter(recipient for recipient, _ in _pending_reminders(db))
+        assert pending == Counter({"w0@startup.example": 3, "w1@startup.example": 3})
+
+
+def test_twenty_changes_to_one_date_make_one_planning_run(
+    app, db, make_occurrence, make_startup, clock, plan_reminders
+):
+    occurrence_id = make_occurrence()
+    startup_id = make_startup("Carbonix")
+    with app.app_context():
+        slot = bookings.slots_of(occurrence_id)[0]
+        bookings.book_slot(
+            slot, startup=db.session.get(StartupProfile, startup_id), actor_id=None, now=clock
+        )
+        db.session.commit()
+        for minute in range(1, 21):  # an organizer nudging the start, one request each
+            occurrence = db.session.get(Occurrence, occurrence_id)
+            series_services.move_occurrence(
+                occurrence, start_at=occurrence.start_at + timedelta(minutes=1),
+                end_at=occurrence.end_at + timedelta(minutes=1), actor_id=None,
+                now=clock + timedelta(seconds=3 * minute),
+            )  # fmt: skip
+            db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanningRequest)) == 21
+        slot_start = bookings.slots_of(occurrence_id)[0].start_at
+    assert plan_reminders(clock + timedelta(minutes=1)) == 1
+    with app.app_context():
+        due = db.session.scalars(
+            sa.select(OutboxMessage.due_at)
+            .where(
+                OutboxMessage.kind == MessageKind.reminder,
+                OutboxMessage.status == OutboxStatus.pending,
+            )
+            .order_by(OutboxMessage.due_at)
+        ).all()
+        assert due == [
+            slot_start - timedelta(days=7),
+            slot_start - timedelta(days=1),
+            slot_start - timedelta(hours=2),
+        ]
+
+
+def test_planners_racing_for_one_date_plan_it_once(app, db, make_occurrence, make_startup, clock):
+    occurrence_id = make_occurrence()
+    startup_id = make_startup("Carbonix")
+    with app.app_context():
+        slot = bookings.slots_of(occurrence_id)[0]
+        bookings.book_slot(
+            slot, startup=db.session.get(StartupProfile, startup_id), actor_id=None, now=clock
+        )
+        db.session.commit()
+    results: list[bool] = []
+
+    def plan(i: int) -> None:
+        results.append(notifications.plan_occurrence(occurrence_id, now=clock))
+
+    assert _race(app, 4, plan) == Counter({"ok": 4})
+    assert sorted(results) == [False, False, False, True]
+    with app.app_context():
+        assert len(_pending_reminders(db)) == 3
