@@ -42,7 +42,11 @@ def lineup_rows(occurrence: Any) -> list[list[Any]]:
                 slot.position,
                 slot.start_at.astimezone(tz).strftime("%H:%M"),
                 slot.end_at.astimezone(tz).strftime("%H:%M"),
-                {"free": _("Free"), "held": _("Booked"), "blocked": _("Blocked")}[view.state],
+                {
+                    bookings.SlotState.free: _("Free"),
+                    bookings.SlotState.held: _("Booked"),
+                    bookings.SlotState.blocked: _("Blocked"),
+                }[view.state],
                 answers.get("company_name") or "",
                 industry_label(answers["industry"]) if answers.get("industry") else "",
                 answers.get("stage") or "",

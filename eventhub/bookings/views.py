@@ -25,7 +25,7 @@ from eventhub.bookings.forms import (
 )
 from eventhub.bookings.models import Booking, PitchSlot
 from eventhub.core.clock import utcnow
-from eventhub.core.errors import DomainError
+from eventhub.core.errors import DomainError, InvalidInput
 from eventhub.core.urls import is_safe_redirect
 from eventhub.core.web import act_then_redirect
 from eventhub.extensions import csrf, db
@@ -234,7 +234,7 @@ def api_slots(occurrence_id: int):
                 "position": view.slot.position,
                 "start_at": view.slot.start_at.isoformat(),
                 "end_at": view.slot.end_at.isoformat(),
-                "state": "taken" if view.state == "held" else view.state,
+                "state": "taken" if view.state == bookings.SlotState.held else view.state.value,
             }
             for view in bookings.slot_grid(occurrence_id)
         ]
@@ -373,7 +373,7 @@ def slots(occurrence_id: int, verb: str):
             return
         form = ShiftForm()
         if not form.validate_on_submit():
-            raise bookings.InvalidInput(_("Enter the minutes as a number between -720 and 720."))
+            raise InvalidInput(_("Enter the minutes as a number between -720 and 720."))
         bookings.shift_session(
             occurrence, minutes=form.minutes.data, actor_id=current_user.id, now=utcnow()
         )

@@ -133,7 +133,7 @@ def occurrence(occurrence_id: int):
         is_startup=startup is not None,
         my_booking=my_booking,
         registration_open=open_now,
-        free_count=sum(1 for v in grid if v.state == "free"),
+        free_count=sum(1 for v in grid if v.state == bookings.SlotState.free),
         can_book=bool(
             startup
             and open_now

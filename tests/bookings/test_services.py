@@ -11,6 +11,7 @@ from icalendar import Calendar
 from eventhub.accounts.models import StartupProfile
 from eventhub.bookings import services as bookings
 from eventhub.bookings.models import Booking, BookingStatus, PitchSlot
+from eventhub.core.errors import Conflict, InvalidInput
 from eventhub.core.outbox import OutboxMessage
 from eventhub.series.models import BookingMode, EventSeries, Occurrence, WaitlistMode
 
@@ -171,7 +172,7 @@ def test_book_blocked_slot_is_refused(app, db, make_occurrence, make_startup, cl
         slot = _slots(db, occurrence_id)[0]
         bookings.block_slot(slot, reason="Sponsor talk", actor_id=None, now=clock)
         db.session.commit()
-        with pytest.raises(bookings.InvalidInput) as caught:
+        with pytest.raises(InvalidInput) as caught:
             bookings.book_slot(slot, startup=_startup(db, startup_id), actor_id=None, now=clock)
         assert str(caught.value.message) == "This slot is blocked and cannot be booked."
 
@@ -364,7 +365,7 @@ def test_join_waitlist_with_free_slots_is_refused(app, db, make_occurrence, make
     startup_id = make_startup()
     with app.test_request_context(headers=EN):
         occ = db.session.get(Occurrence, occurrence_id)
-        with pytest.raises(bookings.InvalidInput):
+        with pytest.raises(InvalidInput):
             bookings.join_waitlist(occ, startup=_startup(db, startup_id), actor_id=None, now=clock)
 
 
@@ -441,7 +442,7 @@ def test_remove_a_held_slot_is_refused(app, db, make_occurrence, make_startup, c
         slot = _slots(db, occurrence_id)[0]
         bookings.book_slot(slot, startup=_startup(db, startup_id), actor_id=None, now=clock)
         db.session.commit()
-        with pytest.raises(bookings.Conflict) as caught:
+        with pytest.raises(Conflict) as caught:
             bookings.remove_slot(slot, actor_id=None, now=clock)
         assert (
             str(caught.value.message) == "A startup holds this slot. Move it to another slot first."
@@ -482,7 +483,7 @@ def test_mark_attendance_only_after_the_start(app, db, make_occurrence, make_sta
             _slots(db, occurrence_id)[0], startup=_startup(db, startup_id), actor_id=None, now=clock
         )
         db.session.commit()
-        with pytest.raises(bookings.InvalidInput):
+        with pytest.raises(InvalidInput):
             bookings.mark_attendance(booking, attended=True, actor_id=None, now=clock)
         after = datetime(2026, 12, 16, 9, tzinfo=UTC)
         bookings.mark_attendance(booking, attended=False, actor_id=None, now=after)

@@ -1,0 +1,217 @@
+"""What a startup does: book, apply, join the waitlist, cancel, switch, accept an offer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from eventhub.accounts.intake import intake_missing
+from eventhub.accounts.models import StartupProfile
+from eventhub.bookings.models import (
+    ACTIVE,
+    CANCELLABLE,
+    SLOT_HOLDING,
+    Booking,
+    BookingStatus,
+    PitchSlot,
+)
+from eventhub.bookings.services.errors import (
+    AlreadyBooked,
+    CutoffPassed,
+    IntakeIncomplete,
+    NotEligible,
+    RegistrationClosed,
+    SlotNotFound,
+    SlotTaken,
+    WrongState,
+)
+from eventhub.bookings.services.lifecycle import (
+    _change,
+    _flush_or_conflict,
+    _lock,
+    _new_booking,
+)
+from eventhub.bookings.services.messages import (
+    _notify,
+)
+from eventhub.bookings.services.slots import (
+    _slot_for_update,
+    free_slots,
+    holders,
+    slots_of,
+)
+from eventhub.bookings.services.waitlist import (
+    fill_freed_slot,
+)
+from eventhub.centers.industries import industry_label
+from eventhub.core.errors import InvalidInput
+from eventhub.extensions import db
+from eventhub.series.models import BookingMode, Occurrence
+
+
+def _check_can_register(occurrence: Occurrence, startup: StartupProfile, now: datetime) -> None:
+    if not occurrence.registration_is_open(now):
+        raise RegistrationClosed()
+    missing = intake_missing(startup)
+    if missing:
+        raise IntakeIncomplete()
+    eligible = occurrence.series.eligible_industries
+    if eligible and startup.industry not in eligible:
+        raise NotEligible(
+            _(
+                "This investor day is open to these industries only: %(list)s.",
+                list=", ".join(industry_label(code) for code in eligible),
+            )
+        )
+    active = db.session.scalar(
+        sa.select(Booking.id).where(
+            Booking.occurrence_id == occurrence.id,
+            Booking.startup_id == startup.id,
+            Booking.status.in_(ACTIVE),
+        )
+    )
+    if active is not None:
+        raise AlreadyBooked()
+
+
+def book_slot(
+    slot: PitchSlot, *, startup: StartupProfile, actor_id: int | None, now: datetime
+) -> Booking:
+    """Confirm `startup` into `slot` (first come, first served), or raise why not."""
+    slot = _slot_for_update(slot.id)
+    occurrence = slot.occurrence
+    if occurrence.series.booking_mode != BookingMode.first_come:
+        raise InvalidInput(_("This investor day takes applications; apply instead."))
+    _check_can_register(occurrence, startup, now)
+    if slot.is_blocked:
+        raise InvalidInput(_("This slot is blocked and cannot be booked."))
+    if holders(occurrence.id).get(slot.id) is not None:
+        raise SlotTaken()
+    booking = _new_booking(occurrence, startup, slot=slot, status=BookingStatus.confirmed)
+    _change(booking, BookingStatus.confirmed, actor_id=actor_id, now=now)
+    _flush_or_conflict()
+    _notify(booking, "confirmed", now=now, method="REQUEST")
+    return booking
+
+
+def apply_for(
+    occurrence: Occurrence,
+    *,
+    startup: StartupProfile,
+    preferred_slot_ids: Iterable[int] = (),
+    actor_id: int | None,
+    now: datetime,
+) -> Booking:
+    """Apply for an occurrence that screens its startups, optionally naming slots."""
+    if occurrence.series.booking_mode != BookingMode.application:
+        raise InvalidInput(_("This investor day books directly; choose a free slot instead."))
+    _check_can_register(occurrence, startup, now)
+    valid = {s.id for s in slots_of(occurrence.id)}
+    preferred = [int(i) for i in preferred_slot_ids]
+    if any(i not in valid for i in preferred):
+        raise SlotNotFound()
+    booking = _new_booking(
+        occurrence, startup, status=BookingStatus.applied, preferred_slot_ids=preferred or None
+    )
+    _change(booking, BookingStatus.applied, actor_id=actor_id, now=now)
+    _flush_or_conflict(slot_race=False)
+    _notify(booking, "applied", now=now)
+    return booking
+
+
+def join_waitlist(
+    occurrence: Occurrence, *, startup: StartupProfile, actor_id: int | None, now: datetime
+) -> Booking:
+    """Queue for a full occurrence."""
+    _check_can_register(occurrence, startup, now)
+    if free_slots(occurrence.id):
+        raise InvalidInput(_("There are free slots: book one instead of waiting."))
+    booking = _new_booking(occurrence, startup, status=BookingStatus.waitlisted, queued_at=now)
+    _change(booking, BookingStatus.waitlisted, actor_id=actor_id, now=now)
+    _flush_or_conflict(slot_race=False)
+    _notify(booking, "waitlisted", now=now)
+    return booking
+
+
+def cancel_booking(
+    booking: Booking,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    by_organizer: bool = False,
+    reason: str | None = None,
+) -> Booking:
+    """Cancel a booking, application or waitlist place; a freed slot goes to the waitlist."""
+    booking = _lock(booking)
+    occurrence = booking.occurrence
+    if booking.status not in CANCELLABLE:
+        raise WrongState()
+    if occurrence.start_at <= now:
+        raise WrongState(_("This investor day has started; bookings can no longer be cancelled."))
+    if not by_organizer and now >= occurrence.cutoff_at:
+        raise CutoffPassed()
+    if by_organizer and not (reason or "").strip():
+        raise InvalidInput(_("Give a reason; the startup will see it."))
+    freed = booking.slot if booking.status in SLOT_HOLDING else None
+    _change(booking, BookingStatus.cancelled, actor_id=actor_id, now=now, reason=reason)
+    db.session.flush()
+    _notify(booking, "cancelled", now=now, method="CANCEL" if freed else None)
+    if freed is not None:
+        fill_freed_slot(freed, actor_id=actor_id, now=now)
+    return booking
+
+
+def switch_slot(
+    booking: Booking,
+    new_slot: PitchSlot,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    by_organizer: bool = False,
+) -> Booking:
+    """Move a confirmed booking to another free slot of the same occurrence, atomically:
+    the startup holds the new slot, or keeps the old one."""
+    booking = _lock(booking)
+    new_slot = _slot_for_update(new_slot.id)
+    occurrence = booking.occurrence
+    if new_slot.occurrence_id != booking.occurrence_id:
+        raise SlotNotFound()
+    if booking.status != BookingStatus.confirmed:
+        raise WrongState()
+    if occurrence.start_at <= now:
+        raise WrongState(_("This investor day has started; bookings can no longer be changed."))
+    if not by_organizer and now >= occurrence.cutoff_at:
+        raise CutoffPassed()
+    if new_slot.is_blocked:
+        raise InvalidInput(_("This slot is blocked and cannot be booked."))
+    if new_slot.id == booking.slot_id:
+        return booking
+    if holders(occurrence.id).get(new_slot.id) is not None:
+        raise SlotTaken()
+    old_slot = booking.slot
+    booking.slot = new_slot
+    reason = _(
+        "Moved from slot %(old)d to slot %(new)d.", old=old_slot.position, new=new_slot.position
+    )
+    _change(booking, BookingStatus.confirmed, actor_id=actor_id, now=now, reason=reason)
+    _flush_or_conflict()
+    _notify(booking, "moved", now=now, method="REQUEST")
+    fill_freed_slot(old_slot, actor_id=actor_id, now=now)
+    return booking
+
+
+def accept_offer(booking: Booking, *, actor_id: int | None, now: datetime) -> Booking:
+    """Take the slot a waitlist offer holds, before the offer expires."""
+    booking = _lock(booking)
+    if booking.status != BookingStatus.offered:
+        raise WrongState()
+    if booking.offer_expires_at is not None and booking.offer_expires_at <= now:
+        raise WrongState(_("This offer has expired."))
+    booking.offer_expires_at = None
+    _change(booking, BookingStatus.confirmed, actor_id=actor_id, now=now)
+    db.session.flush()
+    _notify(booking, "confirmed", now=now, method="REQUEST")
+    return booking
