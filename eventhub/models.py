@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import joinedload
+
 from eventhub.accounts.models import (
     InvestorProfile,
     PasswordResetToken,
@@ -62,7 +64,12 @@ def load_user(session_id: str) -> User | None:
     user_id, _, fingerprint = session_id.partition(".")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # A startup's or an investor's pages all use their profile: loaded with the user.
+    user = db.session.get(
+        User,
+        int(user_id),
+        options=[joinedload(User.startup_profile), joinedload(User.investor_profile)],
+    )
     if user is None or user.session_fingerprint != fingerprint:
         return None
     return user

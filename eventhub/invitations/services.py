@@ -331,7 +331,7 @@ def invitation_context(invitation: Invitation) -> dict[str, Any]:
     }
 
 
-def _attach_invite(message: Any, invitation: Invitation, *, method: str) -> None:
+def _attach_invite(message: outbox.OutboxMessage, invitation: Invitation, *, method: str) -> None:
     """The calendar part (REQUEST or CANCEL, same UID as the investor's feed) of a message."""
     message.attachments = [
         {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.orm import joinedload
 
 from eventhub.accounts.auth import require_organizer_of
 from eventhub.extensions import db
@@ -12,7 +13,8 @@ from eventhub.series.models import EventSeries, Occurrence
 
 
 def occurrence_or_404(occurrence_id: int) -> Occurrence:
-    occurrence = db.session.get(Occurrence, occurrence_id)
+    # Every page about a date shows its series: one round trip for both.
+    occurrence = db.session.get(Occurrence, occurrence_id, options=[joinedload(Occurrence.series)])
     if occurrence is None:
         abort(404)
     return occurrence

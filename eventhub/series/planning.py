@@ -39,13 +39,13 @@ def _write_requests(session: Session) -> None:
     wanted = sorted(session.info.pop(_PENDING, ()))
     if not wanted:
         return
-    connection = session.connection()
-    # An occurrence deleted in this same transaction has nothing left to plan.
-    existing = connection.scalars(sa.select(Occurrence.id).where(Occurrence.id.in_(wanted)))
-    now = utcnow()
-    rows = [{"occurrence_id": occurrence_id, "requested_at": now} for occurrence_id in existing]
-    if rows:
-        connection.execute(sa.insert(PlanningRequest), rows)
+    # One statement; an occurrence deleted in this same transaction has nothing left to plan.
+    requested = sa.select(
+        Occurrence.id, sa.literal(utcnow(), type_=PlanningRequest.requested_at.type)
+    ).where(Occurrence.id.in_(wanted))
+    session.connection().execute(
+        sa.insert(PlanningRequest).from_select(["occurrence_id", "requested_at"], requested)
+    )
 
 
 @event.listens_for(Session, "after_rollback")

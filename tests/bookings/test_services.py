@@ -532,3 +532,31 @@ def test_confirmation_arrives_with_a_calendar_part_that_names_its_method(
     assert confirmation["Subject"] == "피칭 슬롯이 확정되었습니다"
     assert confirmation.get_body(("plain",)) is not None
     assert confirmation.get_body(("html",)) is not None
+
+
+@pytest.mark.parametrize(
+    ("status", "is_public"), [("draft", True), ("archived", True), ("published", False)]
+)
+def test_booking_a_date_that_is_not_listed_is_refused_by_every_route(
+    app, db, client, make_occurrence, make_startup, clock, status, is_public
+):
+    occurrence_id = make_occurrence(slot_count=1)
+    startup_id = make_startup("Carbonix")
+    with app.app_context():
+        occurrence = db.session.get(Occurrence, occurrence_id)
+        occurrence.series.status, occurrence.series.is_public = status, is_public
+        db.session.commit()
+        startup = db.session.get(StartupProfile, startup_id)
+        slot = bookings.slots_of(occurrence_id)[0]
+        attempts = [
+            lambda: bookings.book_slot(slot, startup=startup, actor_id=None, now=clock),
+            lambda: bookings.apply_for(occurrence, startup=startup, actor_id=None, now=clock),
+            lambda: bookings.join_waitlist(occurrence, startup=startup, actor_id=None, now=clock),
+        ]
+        for attempt in attempts:
+            with pytest.raises(bookings.NotListed) as caught:
+                attempt()
+            assert caught.value.status == 404
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+    assert client.get(f"/api/occurrences/{occurrence_id}/slots").status_code == 404

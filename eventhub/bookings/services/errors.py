@@ -40,5 +40,9 @@ class BookingNotFound(NotFound):
     message = _l("This booking does not exist.")
 
 
+class NotListed(NotFound):
+    message = _l("This investor day does not exist or is not open to the public.")
+
+
 class WrongState(Conflict):
     message = _l("This booking cannot be changed that way any more.")

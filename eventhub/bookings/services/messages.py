@@ -48,6 +48,13 @@ def _notify(
     recipient = booking.startup.mail_address
     if not recipient:
         return
+    # Built before the row is added, so that the row is inserted once, calendar part included
+    # (building it may load rows, and a load flushes what is pending).
+    calendar = (
+        booking_invitation(booking, method=method)
+        if method is not None and booking.slot is not None
+        else None
+    )
     message = outbox.enqueue(
         key=key or f"booking:{booking.id}:{event}:{len(booking.history)}",
         recipient=recipient,
@@ -63,12 +70,12 @@ def _notify(
             else (booking.history[-1].reason or "" if booking.history else "")
         ),
     )
-    if method is not None and booking.slot is not None:
+    if calendar is not None:
         message.attachments = [
             {
                 "filename": "invite.ics",
                 "content_type": f"text/calendar; method={method}",
-                "content": booking_invitation(booking, method=method),
+                "content": calendar,
             }
         ]
 

@@ -71,6 +71,18 @@ def holders(occurrence_id: int) -> dict[int, Booking]:
     return {b.slot_id: b for b in rows}
 
 
+def is_held(slot_id: int) -> bool:
+    """Whether a booking holds the slot (one indexed lookup)."""
+    return (
+        db.session.scalar(
+            sa.select(Booking.id).where(
+                Booking.slot_id == slot_id, Booking.status.in_(SLOT_HOLDING)
+            )
+        )
+        is not None
+    )
+
+
 @dataclass
 class SlotView:
     slot: PitchSlot

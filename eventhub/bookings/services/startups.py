@@ -23,6 +23,7 @@ from eventhub.bookings.services.errors import (
     CutoffPassed,
     IntakeIncomplete,
     NotEligible,
+    NotListed,
     RegistrationClosed,
     SlotNotFound,
     SlotTaken,
@@ -40,7 +41,7 @@ from eventhub.bookings.services.messages import (
 from eventhub.bookings.services.slots import (
     _slot_for_update,
     free_slots,
-    holders,
+    is_held,
     slots_of,
 )
 from eventhub.bookings.services.waitlist import (
@@ -50,6 +51,12 @@ from eventhub.centers.industries import industry_label
 from eventhub.core.errors import InvalidInput
 from eventhub.extensions import db
 from eventhub.series.models import BookingMode, Occurrence
+
+
+def _require_listed(occurrence: Occurrence) -> None:
+    """A draft or unlisted date answers every booking route as if it did not exist."""
+    if not occurrence.series.is_listed:
+        raise NotListed()
 
 
 def _check_can_register(occurrence: Occurrence, startup: StartupProfile, now: datetime) -> None:
@@ -81,6 +88,11 @@ def book_slot(
     slot: PitchSlot, *, startup: StartupProfile, actor_id: int | None, now: datetime
 ) -> Booking:
     """Confirm `startup` into `slot` (first come, first served), or raise why not."""
+    _require_listed(slot.occurrence)
+    if is_held(slot.id):
+        # Taken by a booking already committed: answer before queueing for the slot's lock
+        # (most of a crowd racing for a few slots ends here).
+        raise SlotTaken()
     slot = _slot_for_update(slot.id)
     occurrence = slot.occurrence
     if occurrence.series.booking_mode != BookingMode.first_come:
@@ -88,7 +100,7 @@ def book_slot(
     _check_can_register(occurrence, startup, now)
     if slot.is_blocked:
         raise InvalidInput(_("This slot is blocked and cannot be booked."))
-    if holders(occurrence.id).get(slot.id) is not None:
+    if is_held(slot.id):
         raise SlotTaken()
     booking = _new_booking(occurrence, startup, slot=slot, status=BookingStatus.confirmed)
     _change(booking, BookingStatus.confirmed, actor_id=actor_id, now=now)
@@ -106,6 +118,7 @@ def apply_for(
     now: datetime,
 ) -> Booking:
     """Apply for an occurrence that screens its startups, optionally naming slots."""
+    _require_listed(occurrence)
     if occurrence.series.booking_mode != BookingMode.application:
         raise InvalidInput(_("This investor day books directly; choose a free slot instead."))
     _check_can_register(occurrence, startup, now)
@@ -126,6 +139,7 @@ def join_waitlist(
     occurrence: Occurrence, *, startup: StartupProfile, actor_id: int | None, now: datetime
 ) -> Booking:
     """Queue for a full occurrence."""
+    _require_listed(occurrence)
     _check_can_register(occurrence, startup, now)
     if free_slots(occurrence.id):
         raise InvalidInput(_("There are free slots: book one instead of waiting."))
@@ -189,7 +203,7 @@ def switch_slot(
         raise InvalidInput(_("This slot is blocked and cannot be booked."))
     if new_slot.id == booking.slot_id:
         return booking
-    if holders(occurrence.id).get(new_slot.id) is not None:
+    if is_held(new_slot.id):
         raise SlotTaken()
     old_slot = booking.slot
     booking.slot = new_slot
