@@ -46,6 +46,12 @@ class Config:
     # Occurrences are stored rows up to this many days ahead (about 18 months).
     RECURRENCE_HORIZON_DAYS = 548
     PASSWORD_RESET_TTL_MINUTES = 60
+    # Email verification: how long a confirmation link works, and how many account emails
+    # (confirmation links, "someone tried to sign up") one account gets: one a minute, this
+    # many a day.
+    EMAIL_VERIFY_TTL_HOURS = 48
+    VERIFY_EMAILS_PER_DAY = 5
+    VERIFY_RESEND_INTERVAL_SECONDS = 60
     RSVP_TOKEN_MAX_AGE_DAYS = 400
     # Calendar feeds: how often clients should refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL,
     # Cache-Control max-age), and how many rendered feeds each process keeps.

@@ -49,6 +49,13 @@ class CannotInvite(InvalidInput):
     message = _l("A cancelled or past investor day cannot be invited to.")
 
 
+class EmailOwnedByAccount(InvalidInput):
+    message = _l(
+        "This directory entry belongs to an account: its email address is the account's "
+        "confirmed address and cannot be changed here."
+    )
+
+
 class NudgeTooSoon(Conflict):
     message = _l("This investor was already reminded in the last 24 hours.")
 
@@ -98,6 +105,10 @@ def save_investor(
         db.session.add(investor)
     elif existing is not None and existing.id != investor.id:
         raise InvalidInput(_("Another investor in the directory already uses this email address."))
+    elif investor.user_id is not None and email != investor.email:
+        # The address of an entry an account owns is the account's verified address: changing
+        # it here would send that person's invitations and RSVP links elsewhere.
+        raise EmailOwnedByAccount()
     if (
         ticket_min_krw is not None
         and ticket_max_krw is not None

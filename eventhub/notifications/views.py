@@ -166,8 +166,9 @@ def outbox_list(slug: str):
 
 
 def _managed_message(message_id: int) -> outbox.OutboxMessage:
-    message = notifications.get_message(message_id)
-    if message.center_id is None:
+    # A missing message and another center's answer the same 404: ids reveal nothing.
+    message = db.session.get(outbox.OutboxMessage, message_id)
+    if message is None or message.center_id is None:
         abort(404)
     require_organizer_of(message.center_id)
     return message
