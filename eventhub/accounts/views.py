@@ -109,6 +109,8 @@ def verify_pending():
 def resend_verification():
     if not ActionForm().validate_on_submit():
         abort(400)
+    if current_user.is_email_verified:
+        return redirect(url_for("centers.index"), code=303)
     try:
         accounts.send_verification(current_user, now=utcnow())
     except accounts.TooManyEmails as exc:
