@@ -268,6 +268,10 @@ def preferences(token: str):
 @bp.route("/notifications/preferences")
 @login_required
 def my_preferences():
+    if not current_user.is_email_verified:
+        # The token below controls the mail of that address for good: only its proven owner
+        # gets it.
+        return redirect(url_for("accounts.verify_pending"), code=303)
     return redirect(
         url_for(
             "notifications.preferences", token=notifications.preference_token(current_user.email)

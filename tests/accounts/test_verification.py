@@ -268,3 +268,14 @@ def test_logout_everywhere_ends_every_session(app, db, client, create_user):
     assert (response.status_code, response.headers["Location"]) == (302, "/login")
     assert other.get("/account").status_code == 302
     assert client.get("/account").status_code == 302
+
+
+def test_unverified_account_gets_no_preference_link_for_its_address(app, db, client):
+    post_form(client, "/signup", INVESTOR)
+    _login(client, "vc@hanbit.example")
+    response = client.get("/notifications/preferences")
+    assert (response.status_code, response.headers["Location"]) == (303, "/account/verify")
+    post_form(client, _verify_path(app, db), {})
+    response = client.get("/notifications/preferences")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/notifications/preferences/")
