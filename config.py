@@ -46,6 +46,18 @@ class Config:
     # Occurrences are stored rows up to this many days ahead (about 18 months).
     RECURRENCE_HORIZON_DAYS = 548
     PASSWORD_RESET_TTL_MINUTES = 60
+    # Email verification: how long a confirmation link works, and how many account emails
+    # (confirmation links, "someone tried to sign up") one account gets: one a minute, this
+    # many a day.
+    EMAIL_VERIFY_TTL_HOURS = 48
+    VERIFY_EMAILS_PER_DAY = 5
+    VERIFY_RESEND_INTERVAL_SECONDS = 60
+    # Investor directory imports: the upload, what an XLSX may unpack to (a zip bomb is refused
+    # from the sizes it declares), rows after the header, and rows the preview page lists.
+    INVESTOR_IMPORT_MAX_BYTES = 2 * 1024 * 1024
+    INVESTOR_IMPORT_MAX_UNZIPPED_BYTES = 20 * 1024 * 1024
+    INVESTOR_IMPORT_MAX_ROWS = 5000
+    INVESTOR_IMPORT_PREVIEW_ROWS = 100
     RSVP_TOKEN_MAX_AGE_DAYS = 400
     # Calendar feeds: how often clients should refresh (REFRESH-INTERVAL, X-PUBLISHED-TTL,
     # Cache-Control max-age), and how many rendered feeds each process keeps.

@@ -60,9 +60,12 @@ __all__ = [
 
 
 def load_user(session_id: str) -> User | None:
-    """Flask-Login's loader. The id carries a password fingerprint: a reset logs others out."""
-    user_id, _, fingerprint = session_id.partition(".")
-    if not user_id.isdigit():
+    """Flask-Login's loader. The id is `<user id>.<session version>.<password fingerprint>`:
+    log-out raises the version and a reset changes the fingerprint, so an old cookie (or a
+    copy of it) stops working on the server side."""
+    user_id, _, rest = session_id.partition(".")
+    version, _, fingerprint = rest.partition(".")
+    if not user_id.isdigit() or not version.isdigit() or len(user_id) > 18:
         return None
     # A startup's or an investor's pages all use their profile: loaded with the user.
     user = db.session.get(
@@ -70,6 +73,10 @@ def load_user(session_id: str) -> User | None:
         int(user_id),
         options=[joinedload(User.startup_profile), joinedload(User.investor_profile)],
     )
-    if user is None or user.session_fingerprint != fingerprint:
+    if (
+        user is None
+        or str(user.session_version) != version
+        or user.session_fingerprint != fingerprint
+    ):
         return None
     return user

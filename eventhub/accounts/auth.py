@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, redirect, url_for
 from flask_login import current_user
 
 from eventhub.accounts.models import Role
@@ -18,7 +18,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 def require_role(*roles: Role) -> Callable[[F], F]:
     """Anonymous users are sent to log in; signed-in users without one of `roles` get 403.
 
-    Admins pass every check.
+    Admins pass every check. A startup or investor whose email address is not confirmed yet is
+    sent to the "check your mail" page: nothing addressed to that email is theirs until then.
     """
 
     def decorator(view: F) -> F:
@@ -28,6 +29,8 @@ def require_role(*roles: Role) -> Callable[[F], F]:
                 return login.unauthorized()
             if current_user.role != Role.admin and current_user.role not in roles:
                 abort(403)
+            if not current_user.is_email_verified:
+                return redirect(url_for("accounts.verify_pending"), code=303)
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
@@ -50,6 +53,7 @@ def can_organize(user: Any, center_id: int) -> bool:
 
 
 def require_organizer_of(center_id: int) -> None:
-    """Abort with 403 unless the current user organizes `center_id`."""
+    """Abort with 404 unless the current user organizes `center_id`: to an organizer of another
+    center an object of this one looks exactly like one that does not exist."""
     if not can_organize(current_user, center_id):
-        abort(403)
+        abort(404)

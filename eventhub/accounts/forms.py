@@ -70,3 +70,7 @@ class SettingsForm(FlaskForm):
     def validate_timezone(self, field: StringField) -> None:
         if not is_valid_timezone(field.data):
             raise ValidationError(_l("Unknown time zone. Use an IANA name such as Asia/Seoul."))
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs its CSRF token (resend, confirm, log out everywhere)."""

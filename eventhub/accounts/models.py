@@ -67,6 +67,14 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the person opened a verification link sent to `email` (or a reset link, which
+    # proves the same). Until then nothing addressed to that email is linked to the account.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What an investor typed as their firm at sign-up: their directory entry is created from it
+    # only once the address is verified.
+    signup_organization: Mapped[str | None] = mapped_column(sa.String(200))
+    # Part of the session id: raising it ends every session of the user on the server side.
+    session_version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
 
     centers: Mapped[list[Center]] = relationship(
         secondary="organizer_membership", back_populates="organizers"
@@ -79,12 +87,16 @@ class User(UserMixin, db.Model):
         return self.is_active_account
 
     @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
     def session_fingerprint(self) -> str:
         """Changes whenever the password changes, which ends every other session."""
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_fingerprint}"
+        return f"{self.id}.{self.session_version}.{self.session_fingerprint}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

@@ -1,4 +1,10 @@
-"""Account use cases: sign-up, authentication, password reset, user creation."""
+"""Account use cases: sign-up, email verification, authentication, password reset, sessions.
+
+Email ownership: a self-service account starts unverified. Only a signed, expiring link sent
+to the address (or a password-reset link, which proves the same) verifies it, and only then is
+the account linked to what was addressed to that email (an investor's directory entry, with its
+invitations and line-ups). Sign-up answers the same whether or not the address is known.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -22,6 +29,7 @@ from eventhub.accounts.models import (
 )
 from eventhub.core import audit, outbox
 from eventhub.core.errors import DomainError
+from eventhub.core.outbox import OutboxMessage
 from eventhub.core.urls import external_url
 from eventhub.extensions import db
 
@@ -42,6 +50,24 @@ class InvalidCredentials(DomainError):
 
 class ResetLinkInvalid(DomainError):
     message = _l("This password-reset link has expired or was already used. Ask for a new one.")
+
+
+class VerifyLinkInvalid(DomainError):
+    status = 410
+    message = _l(
+        "This confirmation link has expired or is not valid. Log in and ask for a new one."
+    )
+
+
+class TooManyEmails(DomainError):
+    status = 429
+    message = _l(
+        "We have already sent several emails to this address. "
+        "Please wait a little before asking for another one."
+    )
+
+
+VERIFY_SALT = "eventhub.verify-email"
 
 
 # A hash to compare against when the email is unknown, so that a wrong email and a wrong
@@ -82,8 +108,11 @@ def create_user(
     now: datetime,
     locale: str = "ko",
     timezone: str = "Asia/Seoul",
+    verified: bool = True,
 ) -> User:
-    """Create a user with a hashed password, or raise EmailTaken / WeakPassword."""
+    """Create a user with a hashed password, or raise EmailTaken / WeakPassword.
+
+    An admin vouches for the users they create (`verified`); self sign-up passes False."""
     email = normalize_email(email)
     check_password_strength(password, email=email)
     exists = db.session.scalar(sa.select(User.id).where(User.email == email))
@@ -98,10 +127,11 @@ def create_user(
         timezone=timezone,
         created_at=now,
         password_changed_at=now,
+        email_verified_at=now if verified else None,
     )
-    db.session.add(user)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(user)
     except IntegrityError as exc:  # a concurrent sign-up with the same email won
         raise EmailTaken() from exc
     return user
@@ -116,38 +146,167 @@ def sign_up(
     organization: str,
     locale: str,
     now: datetime,
-) -> User:
-    """Register a startup or an investor, with the profile their role needs."""
+) -> User | None:
+    """Register an unverified startup or investor and email them a confirmation link.
+
+    When the address already has an account, its owner is emailed instead (someone tried to sign
+    up; how to log in or reset) and None is returned: the caller answers the same either way.
+    """
     if role not in (Role.startup, Role.investor):
         raise DomainError(_("Only startups and investors can sign up themselves."))
-    user = create_user(
-        email=email,
-        password=password,
-        display_name=display_name,
-        role=role,
-        locale=locale,
-        now=now,
-    )
-    if role == Role.startup:
-        db.session.add(
-            StartupProfile(
-                user=user,
-                company_name=organization.strip(),
-                contact_name=user.display_name,
-                contact_email=user.email,
-                created_at=now,
-                updated_at=now,
+    email = normalize_email(email)
+    check_password_strength(password, email=email)
+    owner = db.session.scalar(sa.select(User).where(User.email == email))
+    if owner is None:
+        try:
+            user = create_user(
+                email=email,
+                password=password,
+                display_name=display_name,
+                role=role,
+                locale=locale,
+                now=now,
+                verified=False,
             )
+        except EmailTaken:  # a concurrent sign-up with the same address won
+            owner = db.session.scalar(sa.select(User).where(User.email == email))
+        else:
+            if role == Role.startup:
+                db.session.add(
+                    StartupProfile(
+                        user=user,
+                        company_name=organization.strip(),
+                        contact_name=user.display_name,
+                        contact_email=user.email,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            else:
+                # The directory entry (an existing one with this address, or a new one) is
+                # linked only when the address is verified.
+                user.signup_organization = organization.strip()
+            db.session.flush()
+            audit.record("user.signed_up", obj=user, actor_id=user.id, now=now, role=str(role))
+            send_verification(user, now=now, limited=False)
+            return user
+    # Do the same work as the other branch (a password hash, one email rendered), so that
+    # neither the answer nor its time tells whether the address is known.
+    hash_password(password)
+    if owner is not None:
+        _send_signup_attempt(owner, now=now)
+    return None
+
+
+def _recent_mail_count(prefix: str, *, since: datetime) -> tuple[int, datetime | None]:
+    """How many outbox messages with keys starting `prefix` were written since `since`, and
+    when the newest was."""
+    count, newest = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(OutboxMessage.created_at)).where(
+            OutboxMessage.key.startswith(prefix, autoescape=True),
+            OutboxMessage.created_at > since,
         )
-    else:
-        # An organizer may already have this investor in the directory: claim that entry.
+    ).one()
+    return count, newest
+
+
+def _mail_allowed(prefix: str, *, now: datetime) -> bool:
+    """At most VERIFY_EMAILS_PER_DAY messages of a kind per account a day, one a minute."""
+    count, newest = _recent_mail_count(prefix, since=now - timedelta(days=1))
+    if count >= current_app.config["VERIFY_EMAILS_PER_DAY"]:
+        return False
+    interval = timedelta(seconds=current_app.config["VERIFY_RESEND_INTERVAL_SECONDS"])
+    return newest is None or now - newest >= interval
+
+
+def _send_signup_attempt(owner: User, *, now: datetime) -> None:
+    prefix = f"signup-attempt:{owner.id}:"
+    if not _mail_allowed(prefix, now=now):
+        # Still render, so that the answer takes the same time; nothing is written.
+        context = _attempt_context(owner)
+        outbox.render_email("accounts/signup_attempt", locale=owner.locale, **context)
+        return
+    outbox.enqueue(
+        key=f"{prefix}{now.isoformat()}",
+        recipient=owner.email,
+        locale=owner.locale,
+        template="accounts/signup_attempt",
+        now=now,
+        **_attempt_context(owner),
+    )
+    audit.record("user.signup_attempted", obj=owner, actor_id=None, now=now)
+
+
+def _attempt_context(owner: User) -> dict[str, str]:
+    return {
+        "user_name": owner.display_name,
+        "login_url": external_url("accounts.login"),
+        "reset_url": external_url("accounts.forgot_password"),
+    }
+
+
+def _verify_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=VERIFY_SALT)
+
+
+def verification_token(user: User) -> str:
+    """A signed token over the user and the address it confirms (a new address voids it)."""
+    return _verify_serializer().dumps([user.id, user.email])
+
+
+def send_verification(user: User, *, now: datetime, limited: bool = True) -> None:
+    """Email `user` a link that confirms their address; TooManyEmails past the limit."""
+    if user.is_email_verified:
+        return
+    prefix = f"verify-email:{user.id}:"
+    if limited and not _mail_allowed(prefix, now=now):
+        raise TooManyEmails()
+    hours = current_app.config["EMAIL_VERIFY_TTL_HOURS"]
+    outbox.enqueue(
+        key=f"{prefix}{now.isoformat()}",
+        recipient=user.email,
+        locale=user.locale,
+        template="accounts/verify_email",
+        now=now,
+        user_name=user.display_name,
+        verify_url=external_url("accounts.verify_email", token=verification_token(user)),
+        ttl_hours=hours,
+    )
+
+
+def user_for_verification(token: str) -> User:
+    """The user a confirmation link belongs to, or VerifyLinkInvalid."""
+    max_age = current_app.config["EMAIL_VERIFY_TTL_HOURS"] * 3600
+    try:
+        user_id, email = _verify_serializer().loads(token, max_age=max_age)
+    except (BadData, ValueError, TypeError) as exc:
+        raise VerifyLinkInvalid() from exc
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not isinstance(email, str) or user.email != email:
+        raise VerifyLinkInvalid()
+    return user
+
+
+def verify_email(*, token: str, now: datetime) -> User:
+    """Mark the address of the link's user as verified and link what was addressed to it."""
+    user = user_for_verification(token)
+    if not user.is_email_verified:
+        _complete_verification(user, now=now)
+    return user
+
+
+def _complete_verification(user: User, *, now: datetime) -> None:
+    user.email_verified_at = now
+    if user.role == Role.investor and user.investor_profile is None:
+        # An organizer may already have this investor in the directory: claim that entry,
+        # now that the person has shown they read mail sent to its address.
         profile = db.session.scalar(
             sa.select(InvestorProfile).where(InvestorProfile.email == user.email)
         )
         if profile is None:
             profile = InvestorProfile(
                 email=user.email,
-                firm=organization.strip(),
+                firm=user.signup_organization or user.email.split("@", 1)[1],
                 person_name=user.display_name,
                 created_at=now,
                 updated_at=now,
@@ -155,9 +314,15 @@ def sign_up(
             db.session.add(profile)
         if profile.user_id is None:
             profile.user = user
+    user.signup_organization = None
     db.session.flush()
-    audit.record("user.signed_up", obj=user, actor_id=user.id, now=now, role=str(role))
-    return user
+    audit.record("user.email_verified", obj=user, actor_id=user.id, now=now)
+
+
+def end_sessions(user: User, *, now: datetime) -> None:
+    """End every session of `user` on the server side: old session cookies stop working."""
+    user.session_version += 1
+    audit.record("user.sessions_ended", obj=user, actor_id=user.id, now=now)
 
 
 def authenticate(*, email: str, password: str, now: datetime) -> User:
@@ -180,14 +345,27 @@ def _token_hash(token: str) -> str:
 
 
 def request_password_reset(*, email: str, now: datetime) -> None:
-    """Email a single-use reset link if the account exists; say nothing either way."""
+    """Email a single-use reset link if the account exists; say nothing either way.
+
+    Both branches do the same work (a token, its hash, the email rendered), so that the answer
+    takes the same time whether or not the address is known."""
     user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
-    if user is None or not user.is_active_account:
-        return
     token = secrets.token_urlsafe(32)
-    ttl = timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"])
+    token_hash = _token_hash(token)
+    ttl_minutes = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
+    context = {
+        "user_name": user.display_name if user is not None else "",
+        "reset_url": external_url("accounts.reset_password", token=token),
+        "ttl_minutes": ttl_minutes,
+    }
+    if user is None or not user.is_active_account:
+        outbox.render_email("accounts/password_reset", locale="ko", **context)
+        return
     reset = PasswordResetToken(
-        user=user, token_hash=_token_hash(token), created_at=now, expires_at=now + ttl
+        user=user,
+        token_hash=token_hash,
+        created_at=now,
+        expires_at=now + timedelta(minutes=ttl_minutes),
     )
     db.session.add(reset)
     db.session.flush()
@@ -197,9 +375,7 @@ def request_password_reset(*, email: str, now: datetime) -> None:
         locale=user.locale,
         template="accounts/password_reset",
         now=now,
-        user_name=user.display_name,
-        reset_url=external_url("accounts.reset_password", token=token),
-        ttl_minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"],
+        **context,
     )
     audit.record("user.password_reset_requested", obj=user, actor_id=None, now=now)
 
@@ -236,6 +412,9 @@ def reset_password(*, token: str, new_password: str, now: datetime) -> User:
     )
     user.password_hash = hash_password(new_password)
     user.password_changed_at = now
+    if not user.is_email_verified:
+        # The link arrived at the address: that proves it as well as a confirmation link.
+        _complete_verification(user, now=now)
     audit.record("user.password_reset", obj=user, actor_id=user.id, now=now)
     return user
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from eventhub.accounts import bp
 from eventhub.accounts import services as accounts
 from eventhub.accounts.forms import (
+    ActionForm,
     ForgotPasswordForm,
     LoginForm,
     ResetPasswordForm,
@@ -47,9 +48,23 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Ends the session on the server side too: a copy of the cookie stops working.
+        accounts.end_sessions(current_user._get_current_object(), now=utcnow())
     logout_user()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("centers.index"))
+
+
+@bp.route("/account/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    accounts.end_sessions(current_user._get_current_object(), now=utcnow())
+    logout_user()
+    flash(_("You have been logged out on every device."), "info")
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -57,7 +72,7 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = accounts.sign_up(
+            accounts.sign_up(
                 email=form.email.data,
                 password=form.password.data,
                 display_name=form.display_name.data,
@@ -66,17 +81,62 @@ def signup():
                 locale=select_locale(),
                 now=utcnow(),
             )
-        except accounts.EmailTaken as exc:
-            form.email.errors.append(str(exc.message))
-            return render_template("accounts/signup.html", form=form), exc.status
         except accounts.WeakPassword as exc:
             form.password.errors.append(str(exc.message))
             return render_template("accounts/signup.html", form=form), 422
-        login_user(user)
-        flash(_("Your account is ready."), "success")
-        return redirect(url_for("centers.index"))
+        # The same answer whether the address is new or already has an account (its owner is
+        # emailed instead): sign-up must not tell who has an account.
+        return redirect(url_for("accounts.check_mail"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/signup.html", form=form), status
+
+
+@bp.route("/signup/check-mail")
+def check_mail():
+    return render_template("accounts/check_mail.html")
+
+
+@bp.route("/account/verify")
+@login_required
+def verify_pending():
+    if current_user.is_email_verified:
+        return redirect(url_for("centers.index"))
+    return render_template("accounts/verify_pending.html", form=ActionForm())
+
+
+@bp.route("/account/verify/resend", methods=["POST"])
+@login_required
+def resend_verification():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if current_user.is_email_verified:
+        return redirect(url_for("centers.index"), code=303)
+    try:
+        accounts.send_verification(current_user, now=utcnow())
+    except accounts.TooManyEmails as exc:
+        flash(str(exc.message), "error")
+        return render_template("accounts/verify_pending.html", form=ActionForm()), exc.status
+    flash(_("We have sent the link again. Check your mail."), "success")
+    return redirect(url_for("accounts.verify_pending"), code=303)
+
+
+@bp.route("/verify-email/<token>", methods=["GET", "POST"])
+def verify_email(token: str):
+    """A GET only shows the button: mail scanners open every link, a person presses it."""
+    try:
+        user = accounts.user_for_verification(token)
+    except accounts.VerifyLinkInvalid as exc:
+        return render_template("accounts/verify_invalid.html", message=exc.message), exc.status
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        accounts.verify_email(token=token, now=utcnow())
+        flash(_("Thank you: your email address is confirmed."), "success")
+        if current_user.is_authenticated and current_user.id == user.id:
+            return redirect(url_for("centers.index"), code=303)
+        return redirect(url_for("accounts.login"), code=303)
+    return render_template("accounts/verify_email.html", form=form, email=user.email)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -130,7 +190,7 @@ def settings():
         flash(_("Your settings have been saved."), "success")
         return redirect(url_for("accounts.settings"))
     status = 422 if form.is_submitted() else 200
-    return render_template("accounts/settings.html", form=form), status
+    return render_template("accounts/settings.html", form=form, logout_form=ActionForm()), status
 
 
 @bp.route("/language", methods=["POST"])

@@ -36,7 +36,7 @@ from eventhub.series.models import Occurrence
 
 def _startup():
     profile = bookings.startup_of(current_user)
-    if profile is None:
+    if profile is None or not current_user.is_email_verified:
         abort(403)
     return profile
 
@@ -266,9 +266,9 @@ def api_book(occurrence_id: int):
 
 def _organized_booking(booking_id: int) -> Booking:
     booking = db.session.get(Booking, booking_id)
-    if booking is None:
+    # Another center's booking answers exactly like a missing one: ids reveal nothing.
+    if booking is None or not can_organize(current_user, booking.occurrence.series.center_id):
         raise bookings.BookingNotFound()
-    require_organizer_of(booking.occurrence.series.center_id)
     return booking
 
 

@@ -1,4 +1,4 @@
-"""Loading a center for a view: 404 when the slug names none, 403 for an organizer of another
+"""Loading a center for a view: 404 when the slug names none, and for an organizer of another
 center."""
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from eventhub.core.errors import NotFound
 from eventhub.core.mailfile import FILE_BACKEND, eml_name
 from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
 from eventhub.extensions import db
@@ -70,13 +69,6 @@ def outbox_page(
         page=page,
         has_next=len(rows) > PAGE_SIZE,
     )
-
-
-def get_message(message_id: int) -> OutboxMessage:
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None:
-        raise NotFound()
-    return message
 
 
 def eml_copy(message: OutboxMessage) -> str | None:

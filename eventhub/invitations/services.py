@@ -8,8 +8,6 @@ token failure looks the same to the person holding it.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from eventhub.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from eventhub.core.ics import occurrence_invitation
 from eventhub.core.urls import external_url
 from eventhub.extensions import db
+from eventhub.invitations import importing
 from eventhub.invitations.models import FollowUp, Invitation, Outcome, OutcomeKind, RsvpStatus
 from eventhub.series.mail import occurrence_mail_context
 from eventhub.series.models import Occurrence
@@ -54,6 +53,13 @@ class InvitationClosed(Conflict):
 
 class CannotInvite(InvalidInput):
     message = _l("A cancelled or past investor day cannot be invited to.")
+
+
+class EmailOwnedByAccount(InvalidInput):
+    message = _l(
+        "This directory entry belongs to an account: its email address is the account's "
+        "confirmed address and cannot be changed here."
+    )
 
 
 class NudgeTooSoon(Conflict):
@@ -103,6 +109,10 @@ def save_investor(
         db.session.add(investor)
     elif existing is not None and existing.id != investor.id:
         raise InvalidInput(_("Another investor in the directory already uses this email address."))
+    elif investor.user_id is not None and email != investor.email:
+        # The address of an entry an account owns is the account's verified address: changing
+        # it here would send that person's invitations and RSVP links elsewhere.
+        raise EmailOwnedByAccount()
     if (
         ticket_min_krw is not None
         and ticket_max_krw is not None
@@ -155,6 +165,10 @@ OPTIONAL_COLUMNS = (
 )
 
 
+# The longest value each text column takes (the columns' sizes in the database).
+IMPORT_LENGTHS = {"email": 254, "firm": 200, "person_name": 100, "phone": 30, "notes": 5000}
+
+
 @dataclass
 class ImportRow:
     line: int
@@ -171,43 +185,22 @@ class ImportPreview:
     def count(self, status: str) -> int:
         return sum(1 for r in self.rows if r.status == status)
 
-
-def _decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding: UTF-8 (with or without BOM) or CP949, as Korean Excel saves CSV."""
-    for encoding in ("utf-8-sig", "cp949"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput(
-        _("The file is neither UTF-8 nor CP949 (EUC-KR) text. Save it as CSV UTF-8 and try again.")
-    )
-
-
-def _table(data: bytes, filename: str) -> tuple[list[list[str]], str]:
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        except Exception as exc:
-            raise InvalidInput(_("This XLSX file could not be read.")) from exc
-        rows = [
-            ["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)
-        ]
-        return rows, "xlsx"
-    text, encoding = _decode(data)
-    return list(csv.reader(io.StringIO(text))), encoding
+    def shown(self, limit: int) -> list[ImportRow]:
+        """The rows a preview page lists: rejected ones first (they need attention)."""
+        rejected = [r for r in self.rows if r.status == "rejected"]
+        return (rejected + [r for r in self.rows if r.status != "rejected"])[:limit]
 
 
 def preview_import(data: bytes, filename: str) -> ImportPreview:
-    """What importing the file would do, row by row, without writing anything."""
-    if len(data) > 2 * 1024 * 1024:
-        raise InvalidInput(_("The file is larger than 2 MB."))
-    table, encoding = _table(data, filename)
-    if not table:
+    """What importing the file would do, row by row, without writing anything.
+
+    The file is read within the bounds of `invitations.importing` (size, unpacked size, rows),
+    and its header is checked before any other row is read."""
+    rows, encoding = importing.open_table(data, filename)
+    first = next(rows, None)
+    if first is None:
         raise InvalidInput(_("The file is empty."))
-    header = [h.strip().lower() for h in table[0]]
+    header = [h.strip().lower() for h in first]
     missing = [c for c in IMPORT_COLUMNS if c not in header]
     if missing:
         raise InvalidInput(
@@ -223,7 +216,7 @@ def preview_import(data: bytes, filename: str) -> ImportPreview:
     preview = ImportPreview(encoding=encoding)
     seen: set[str] = set()
     existing = set(db.session.scalars(sa.select(InvestorProfile.email)))
-    for line, raw in enumerate(table[1:], start=2):
+    for line, raw in importing.numbered_rows(rows):
         if not any(cell.strip() for cell in raw):
             continue
         values = {
@@ -235,6 +228,11 @@ def preview_import(data: bytes, filename: str) -> ImportPreview:
             values["email"] = email
             if not values.get("firm") or not values.get("person_name"):
                 raise InvalidInput(_("firm and person_name are required."))
+            for name, longest in IMPORT_LENGTHS.items():
+                if len(values.get(name, "")) > longest:
+                    raise InvalidInput(
+                        _("%(name)s is longer than %(n)d characters.", name=name, n=longest)
+                    )
             values["focus_industries"] = _codes(
                 values.get("focus_industries", ""), INDUSTRIES, _("industry")
             )
@@ -243,9 +241,12 @@ def preview_import(data: bytes, filename: str) -> ImportPreview:
             )
             for name in ("ticket_min_krw", "ticket_max_krw"):
                 text = values.get(name, "").replace(",", "")
-                if text and (not text.isdigit()):
+                if text and not (text.isascii() and text.isdigit() and len(text) <= 16):
                     raise InvalidInput(_("%(name)s must be a whole number of won.", name=name))
                 values[name] = int(text) if text else None
+            low, high = values["ticket_min_krw"], values["ticket_max_krw"]
+            if low is not None and high is not None and high < low:
+                raise InvalidInput(_("The largest ticket is smaller than the smallest."))
             if email in seen:
                 raise InvalidInput(_("This email appears earlier in the file."))
             seen.add(email)

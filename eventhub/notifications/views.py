@@ -163,8 +163,9 @@ def outbox_list(slug: str):
 
 
 def _managed_message(message_id: int) -> outbox.OutboxMessage:
-    message = outbox_page.get_message(message_id)
-    if message.center_id is None:
+    # A missing message and another center's answer the same 404: ids reveal nothing.
+    message = db.session.get(outbox.OutboxMessage, message_id)
+    if message is None or message.center_id is None:
         abort(404)
     require_organizer_of(message.center_id)
     return message
@@ -264,6 +265,10 @@ def preferences(token: str):
 @bp.route("/notifications/preferences")
 @login_required
 def my_preferences():
+    if not current_user.is_email_verified:
+        # The token below controls the mail of that address for good: only its proven owner
+        # gets it.
+        return redirect(url_for("accounts.verify_pending"), code=303)
     return redirect(
         url_for(
             "notifications.preferences", token=notifications.preference_token(current_user.email)

@@ -1,5 +1,6 @@
-"""Loading a series or an occurrence for a view: 404 when it does not exist, 403 for an
-organizer of another center. Every area's organizer pages about one of them start here."""
+"""Loading a series or an occurrence for a view: 404 when it does not exist, and 404 as well
+for an organizer of another center (who must not learn which ids exist). Every area's
+organizer pages about one of them start here."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 planner job plans each requested occurrence once (docs/notifications.md)
 
 Revision ID: d071753e0d58
-Revises: b396a3f1b276
+Revises: ceda09494f2f
 Create Date: 2026-12-03 05:55:35.127572
 
 """
@@ -12,7 +12,7 @@ import eventhub.core.db
 
 # revision identifiers, used by Alembic.
 revision = 'd071753e0d58'
-down_revision = 'b396a3f1b276'
+down_revision = 'ceda09494f2f'
 branch_labels = None
 depends_on = None
 

@@ -244,8 +244,31 @@ def test_organizer_of_another_center_cannot_see_bookings(
     occurrence_id = make_occurrence()
     other = create_center("jeju")
     auth("organizer", locale="en", center_ids=(other,))
-    assert client.get(f"/organize/occurrences/{occurrence_id}/bookings").status_code == 403
-    assert client.get(f"/organize/occurrences/{occurrence_id}/lineup.csv").status_code == 403
+    assert client.get(f"/organize/occurrences/{occurrence_id}/bookings").status_code == 404
+    assert client.get(f"/organize/occurrences/{occurrence_id}/lineup.csv").status_code == 404
+
+
+def test_booking_of_another_center_looks_like_a_missing_one(
+    app, db, client, auth, create_center, make_occurrence, make_startup, clock
+):
+    occurrence_id = make_occurrence()
+    with app.app_context():
+        startup = db.session.get(StartupProfile, make_startup())
+        slot = bookings.slots_of(occurrence_id)[0]
+        booking_id = bookings.book_slot(slot, startup=startup, actor_id=None, now=clock).id
+        db.session.commit()
+    auth("organizer", locale="en", center_ids=(create_center("jeju"),))
+    answers = []
+    for target in (booking_id, booking_id + 1000):
+        response = post_form(
+            client, f"/organize/bookings/{target}/cancel", {"reason": "x"}, form_url="/"
+        )
+        page = response.get_data(as_text=True).replace(f"/bookings/{target}/", "/bookings/ID/")
+        answers.append((response.status_code, page))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 404
+    with app.app_context():
+        assert bookings.get_booking(booking_id).status.value == "confirmed"
 
 
 def test_organizer_manage_page_approves_an_application(

@@ -86,3 +86,30 @@ def test_migrations_keep_every_check_constraint(empty_database_url, tmp_path):
             actual = sorted(c["name"] for c in inspector.get_check_constraints(table.name))
             assert (table.name, actual) == (table.name, expected)
         db.engine.dispose()
+
+
+def test_migration_marks_existing_users_verified(empty_database_url, tmp_path):
+    """Users from before email verification (admins' organizers, demo accounts, earlier
+    sign-ups) are verified as of their creation, so the upgrade locks nobody out."""
+    from eventhub.extensions import db
+
+    app = make_test_app(empty_database_url, tmp_path / "instance")
+    with app.app_context():
+        upgrade(revision="b396a3f1b276")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    'INSERT INTO "user" (email, password_hash, display_name, role, locale, '
+                    "timezone, is_active_account, created_at, password_changed_at) VALUES "
+                    "('old@example.com', 'x', 'Old', 'startup', 'ko', 'Asia/Seoul', true, "
+                    ":created, :created)"
+                ),
+                {"created": "2026-01-02 03:04:05"},
+            )
+        upgrade(revision="ceda09494f2f")
+        with db.engine.connect() as connection:
+            row = connection.execute(
+                sa.text('SELECT email_verified_at = created_at, session_version FROM "user"')
+            ).one()
+        assert tuple(row) == (True, 1)
+        db.engine.dispose()

@@ -283,3 +283,42 @@ def test_organizer_adds_and_edits_a_directory_entry_and_is_told_about_a_taken_em
     )
     with app.app_context():
         assert db.session.get(InvestorProfile, lee_id).email == "lee@fund.example"
+
+
+def test_organizer_corrects_the_email_of_an_entry_no_account_owns(app, db, client, auth):
+    auth("organizer", locale="en")
+    with app.app_context():
+        entry = InvestorProfile(email="vc@hanbit.example", firm="Hanbit", person_name="김")
+        db.session.add(entry)
+        db.session.commit()
+        entry_id = entry.id
+    data = {"email": "VC2@Hanbit.example", "firm": "Hanbit", "person_name": "김"}
+    response = post_form(client, f"/organize/investors/{entry_id}/edit", data)
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(InvestorProfile, entry_id).email == "vc2@hanbit.example"
+
+
+def test_organizer_cannot_change_the_email_of_an_entry_an_account_owns(
+    app, db, client, auth, create_user
+):
+    owner_id = create_user("vc@hanbit.example", role="investor")
+    with app.app_context():
+        entry = InvestorProfile(
+            email="vc@hanbit.example", firm="Hanbit", person_name="김", user_id=owner_id
+        )
+        db.session.add(entry)
+        db.session.commit()
+        entry_id = entry.id
+    auth("organizer", locale="en")
+    data = {"email": "attacker@evil.example", "firm": "Hanbit", "person_name": "김"}
+    response = post_form(client, f"/organize/investors/{entry_id}/edit", data)
+    assert response.status_code == 422
+    assert "its email address is the account&#39;s confirmed address" in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.get(InvestorProfile, entry_id).email == "vc@hanbit.example"
+    # Everything else about the entry can still be corrected.
+    kept = {**data, "email": "vc@hanbit.example", "firm": "Hanbit Ventures"}
+    assert post_form(client, f"/organize/investors/{entry_id}/edit", kept).status_code == 302

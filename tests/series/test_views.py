@@ -117,14 +117,14 @@ def test_create_series_bad_input_gets_a_form_error(app, db, client, organizer, c
     assert _count(app, db, EventSeries) == 0
 
 
-def test_create_series_for_another_center_is_forbidden(app, db, client, auth, create_center):
+def test_create_series_for_another_center_is_not_found(app, db, client, auth, create_center):
     create_center("busan")
     own = create_center("jeju")
     auth("organizer", locale="en", center_ids=(own,))
     response = post_form(
         client, "/organize/centers/busan/series/new", {**FORM, "save": "1"}, form_url="/"
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert _count(app, db, EventSeries) == 0
 
 
