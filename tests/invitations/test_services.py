@@ -13,9 +13,11 @@ from openpyxl import Workbook
 
 from eventhub.accounts.models import InvestorProfile, StartupProfile
 from eventhub.bookings import services as bookings
+from eventhub.core.errors import InvalidInput
 from eventhub.core.outbox import OutboxMessage
 from eventhub.invitations import services as invitations
 from eventhub.invitations.models import Invitation, OutcomeKind, RsvpStatus
+from eventhub.invitations.services.rsvp import _serializer as rsvp_serializer
 from eventhub.series.models import Occurrence
 
 EN = {"Accept-Language": "en"}
@@ -80,7 +82,7 @@ def test_import_reads_cp949_from_korean_excel(app, db):
 def test_import_refuses_an_unreadable_encoding_and_names_the_expected_ones(app, db):
     data = CSV_HEADER.encode() + b"\xff\xfe\x00bad,\x81\x00\n"
     with app.test_request_context(headers=EN):
-        with pytest.raises(invitations.InvalidInput) as caught:
+        with pytest.raises(InvalidInput) as caught:
             invitations.preview_import(data, "investors.csv")
         assert str(caught.value.message) == (
             "The file is neither UTF-8 nor CP949 (EUC-KR) text. Save it as CSV UTF-8 and try again."
@@ -89,7 +91,7 @@ def test_import_refuses_an_unreadable_encoding_and_names_the_expected_ones(app, 
 
 def test_import_refuses_wrong_columns(app, db):
     with app.test_request_context(headers=EN):
-        with pytest.raises(invitations.InvalidInput) as caught:
+        with pytest.raises(InvalidInput) as caught:
             invitations.preview_import(b"mail,company\na@b.example,X\n", "investors.csv")
         assert str(caught.value.message).startswith("Columns missing: email, firm, person_name.")
 
@@ -168,7 +170,7 @@ def test_token_works_only_for_its_investor_and_occurrence(app, db, make_occurren
         assert invitations.invitation_for_token(invitations.rsvp_token(inv_a)).id == inv_a.id
         # A token signed for A's invitation with B's ids, a tampered one, and one for a
         # revoked nonce all fail the same way.
-        serializer = invitations._serializer()
+        serializer = rsvp_serializer()
         forged = serializer.dumps([inv_b.id, occurrence_id, a.id, inv_a.token_nonce])
         tampered = invitations.rsvp_token(inv_a)[:-2] + "xx"
         cross = serializer.dumps([inv_a_other.id, occurrence_id, a.id, inv_a_other.token_nonce])
@@ -289,11 +291,11 @@ def test_follow_ups_need_acceptance_and_a_started_event_and_share_only_when_allo
         yes, no = db.session.get(Invitation, yes_id), db.session.get(Invitation, no_id)
         startup = db.session.get(StartupProfile, startup_id)
         during = yes.occurrence.start_at + timedelta(minutes=40)
-        with pytest.raises(invitations.InvalidInput):
+        with pytest.raises(InvalidInput):
             invitations.mark_follow_up(
                 yes, startup=startup, note=None, share_with_startup=True, now=clock
             )
-        with pytest.raises(invitations.InvalidInput):
+        with pytest.raises(InvalidInput):
             invitations.mark_follow_up(
                 no, startup=startup, note=None, share_with_startup=True, now=during
             )
@@ -326,7 +328,7 @@ def test_outcome_investment_needs_an_amount(app, db, make_occurrence, make_start
             "startup": db.session.get(StartupProfile, startup_id), "happened_on": date(2027, 1, 5),
             "note": None, "actor_id": None, "now": clock,
         }  # fmt: skip
-        with pytest.raises(invitations.InvalidInput) as caught:
+        with pytest.raises(InvalidInput) as caught:
             invitations.record_outcome(kind=OutcomeKind.investment, amount_krw=None, **kwargs)
         assert str(caught.value.message) == "An investment needs its amount in KRW."
         outcome = invitations.record_outcome(
