@@ -7,9 +7,9 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort, redirect, url_for
-from flask_login import current_user
+from flask_login import AnonymousUserMixin, current_user
 
-from eventhub.accounts.models import Role
+from eventhub.accounts.models import Role, User
 from eventhub.extensions import login
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,12 +38,12 @@ def require_role(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
-def organizes_every_center(user: Any) -> bool:
+def organizes_every_center(user: User | AnonymousUserMixin) -> bool:
     """Admins organize every center."""
     return getattr(user, "is_authenticated", False) and user.role == Role.admin
 
 
-def can_organize(user: Any, center_id: int) -> bool:
+def can_organize(user: User | AnonymousUserMixin, center_id: int) -> bool:
     """Admins organize every center; organizers only the centers they belong to."""
     if not getattr(user, "is_authenticated", False):
         return False

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from eventhub.bookings import services as bookings
 from eventhub.centers.industries import industry_label
+from eventhub.series.models import Occurrence
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -25,7 +26,7 @@ def neutralize(value: Any) -> Any:
     return value
 
 
-def lineup_rows(occurrence: Any) -> list[list[Any]]:
+def lineup_rows(occurrence: Occurrence) -> list[list[Any]]:
     """Header and one row per slot, in time order."""
     tz = occurrence.tz
     header = [

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_login import AnonymousUserMixin
 from sqlalchemy.exc import IntegrityError
 
 from eventhub.accounts.intake import intake_snapshot
-from eventhub.accounts.models import StartupProfile
+from eventhub.accounts.models import StartupProfile, User
 from eventhub.bookings.models import (
     ACTIVE,
     SLOT_HOLDING,
@@ -149,6 +150,6 @@ def active_booking_of(occurrence_id: int, startup: StartupProfile) -> Booking | 
     )
 
 
-def startup_of(user: Any) -> StartupProfile | None:
+def startup_of(user: User | AnonymousUserMixin) -> StartupProfile | None:
     """The startup profile of a signed-in startup user."""
     return getattr(user, "startup_profile", None)

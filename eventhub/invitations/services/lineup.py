@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
+from flask_login import AnonymousUserMixin
 
+from eventhub.accounts.models import User
 from eventhub.bookings import services as bookings
 from eventhub.bookings.models import Booking, BookingStatus
 from eventhub.core import audit
@@ -33,7 +34,7 @@ def sees_lineup(invitation: Invitation | None) -> bool:
     )
 
 
-def investor_sees_lineup(user: Any, occurrence_id: int) -> bool:
+def investor_sees_lineup(user: User | AnonymousUserMixin, occurrence_id: int) -> bool:
     """True for a logged-in investor whose invitation to the occurrence lets them see it."""
     profile = (
         getattr(user, "investor_profile", None)
