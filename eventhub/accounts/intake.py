@@ -7,12 +7,19 @@ import re
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from eventhub.accounts.models import StartupProfile
 from eventhub.core.errors import InvalidInput
 from eventhub.extensions import db
+
+
+class RegistrationNumberTaken(InvalidInput):
+    # Lazy, like every message raised after a failed flush: the session cannot read (the
+    # person's language) until the view has rolled it back.
+    message = _l("Another startup is already registered with this business registration number.")
+
 
 BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
 
@@ -70,15 +77,14 @@ def update_intake(profile: StartupProfile, *, now: datetime, **answers: Any) -> 
     for name in INTAKE_FIELDS:
         if name in answers:
             setattr(profile, name, answers[name])
-    if profile.business_registration_number:
-        profile.business_registration_number = normalize_brn(profile.business_registration_number)
+    # Optional: a startup that is not incorporated yet has none (NULL, not an empty string).
+    brn = normalize_brn(profile.business_registration_number or "")
+    profile.business_registration_number = brn or None
     profile.updated_at = now
     try:
         db.session.flush()
     except IntegrityError as exc:
-        raise InvalidInput(
-            _("Another startup is already registered with this business registration number.")
-        ) from exc
+        raise RegistrationNumberTaken() from exc
     return profile
 
 

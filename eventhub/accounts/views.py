@@ -21,6 +21,7 @@ from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError
 from eventhub.core.i18n import select_locale
 from eventhub.core.urls import is_safe_redirect
+from eventhub.core.web import refusal
 
 
 def _next_url() -> str:
@@ -37,7 +38,7 @@ def login():
                 email=form.email.data, password=form.password.data, now=utcnow()
             )
         except DomainError as exc:
-            form.password.errors.append(str(exc.message))
+            form.password.errors.append(refusal(exc))
             return render_template("accounts/login.html", form=form), exc.status
         login_user(user)
         flash(_("Welcome, %(name)s.", name=user.display_name), "success")
@@ -82,7 +83,7 @@ def signup():
                 now=utcnow(),
             )
         except accounts.WeakPassword as exc:
-            form.password.errors.append(str(exc.message))
+            form.password.errors.append(refusal(exc))
             return render_template("accounts/signup.html", form=form), 422
         # The same answer whether the address is new or already has an account (its owner is
         # emailed instead): sign-up must not tell who has an account.
@@ -114,7 +115,7 @@ def resend_verification():
     try:
         accounts.send_verification(current_user, now=utcnow())
     except accounts.TooManyEmails as exc:
-        flash(str(exc.message), "error")
+        flash(refusal(exc), "error")
         return render_template("accounts/verify_pending.html", form=ActionForm()), exc.status
     flash(_("We have sent the link again. Check your mail."), "success")
     return redirect(url_for("accounts.verify_pending"), code=303)
@@ -165,7 +166,7 @@ def reset_password(token: str):
         try:
             accounts.reset_password(token=token, new_password=form.password.data, now=utcnow())
         except accounts.WeakPassword as exc:
-            form.password.errors.append(str(exc.message))
+            form.password.errors.append(refusal(exc))
             return render_template("accounts/reset_password.html", form=form), 422
         except accounts.ResetLinkInvalid as exc:
             return render_template("accounts/reset_invalid.html", message=exc.message), 410

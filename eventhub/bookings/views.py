@@ -27,7 +27,7 @@ from eventhub.bookings.models import Booking, PitchSlot
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError, InvalidInput
 from eventhub.core.urls import is_safe_redirect
-from eventhub.core.web import act_then_redirect
+from eventhub.core.web import act_then_redirect, refusal
 from eventhub.extensions import csrf, db
 from eventhub.invitations import services as invitations
 from eventhub.series.access import managed_occurrence, occurrence_or_404
@@ -69,7 +69,7 @@ def intake():
                 **{name: getattr(form, name).data for name in bookings.INTAKE_FIELDS},
             )
         except DomainError as exc:
-            form.business_registration_number.errors.append(str(exc.message))
+            form.business_registration_number.errors.append(refusal(exc))
             return render_template("bookings/intake.html", form=form), exc.status
         flash(_("Your intake answers have been saved."), "success")
         return redirect(url_for("bookings.intake"))

@@ -14,7 +14,9 @@ class DomainError(Exception):
     def __init__(self, message: str | None = None) -> None:
         if message is not None:
             self.message = message
-        super().__init__(str(self.message))
+        # Not str(): translating reads the person's language, and a rule may say no right
+        # after a failed flush, while the session cannot be used until it is rolled back.
+        super().__init__(self.message)
 
 
 class InvalidInput(DomainError):

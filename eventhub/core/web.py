@@ -138,6 +138,16 @@ def register_error_handlers(app: Flask) -> None:
         )
 
 
+def refusal(exc: DomainError) -> str:
+    """The message of a rule's "no", for a view that shows it on the page it re-renders.
+
+    Rolls back first: what the use case half wrote must not stay, and a failed flush (a
+    unique index that said no) leaves a session that cannot even read until it is rolled
+    back, so neither the message's translation nor the page could be rendered."""
+    db.session.rollback()
+    return str(exc.message)
+
+
 def act_then_redirect(action: Callable[[], Any], *, done: str, back: str) -> Response:
     """Run one write use case from a small action form; on a rule's "no", roll back and show
     why on the page it came from. Either way the browser is sent back (303)."""

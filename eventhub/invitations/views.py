@@ -16,7 +16,7 @@ from eventhub.bookings import exports
 from eventhub.centers import services as centers
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError, InvalidInput, NotFound
-from eventhub.core.web import act_then_redirect
+from eventhub.core.web import act_then_redirect, refusal
 from eventhub.extensions import db
 from eventhub.invitations import bp
 from eventhub.invitations import services as invitations
@@ -72,7 +72,7 @@ def _investor_form(investor: InvestorProfile | None, *, done: str, then: str):
                 now=utcnow(),
             )
         except DomainError as exc:
-            form.email.errors.append(str(exc.message))
+            form.email.errors.append(refusal(exc))
             status = exc.status
         else:
             flash(done, "success")
@@ -123,7 +123,7 @@ def import_investors():
             preview = invitations.preview_import(data, confirm.filename.data)
             written = invitations.apply_import(preview, actor_id=current_user.id, now=utcnow())
         except DomainError as exc:
-            form.file.errors.append(str(exc.message))
+            form.file.errors.append(refusal(exc))
             return render_template("invitations/import.html", form=form, preview=None), exc.status
         flash(_("%(n)d investors imported.", n=written), "success")
         return redirect(url_for("invitations.directory"))
@@ -134,7 +134,7 @@ def import_investors():
         try:
             preview = invitations.preview_import(data, upload.filename or "upload.csv")
         except DomainError as exc:
-            form.file.errors.append(str(exc.message))
+            form.file.errors.append(refusal(exc))
             return render_template("invitations/import.html", form=form, preview=None), exc.status
         confirm.content.data = base64.b64encode(data).decode()
         confirm.filename.data = upload.filename
@@ -327,7 +327,7 @@ def rsvp(token: str):
         try:
             invitations.answer(invitation, status=RsvpStatus(form.answer.data), now=now)
         except DomainError as exc:
-            flash(str(exc.message), "error")
+            flash(refusal(exc), "error")
             return redirect(url_for("invitations.rsvp", token=token), code=303)
         flash(_("Thank you: your answer has been saved."), "success")
         return redirect(url_for("invitations.rsvp", token=token), code=303)

@@ -25,7 +25,7 @@ from eventhub.core import outbox, outbox_page
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError
 from eventhub.core.outbox import KIND_LABELS, STATUS_LABELS, MessageKind, OutboxStatus
-from eventhub.core.web import act_then_redirect
+from eventhub.core.web import act_then_redirect, refusal
 from eventhub.extensions import csrf, db
 from eventhub.notifications import bp
 from eventhub.notifications import services as notifications
@@ -88,7 +88,7 @@ def announce(occurrence_id: int):
                     **fields,
                 )
             except DomainError as exc:
-                form.form_errors.append(str(exc.message))
+                form.form_errors.append(refusal(exc))
                 status = exc.status
             else:
                 flash(

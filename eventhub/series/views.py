@@ -17,6 +17,7 @@ from eventhub.bookings import services as bookings
 from eventhub.centers.access import managed_center
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError
+from eventhub.core.web import refusal
 from eventhub.extensions import db
 from eventhub.invitations import services as invitations
 from eventhub.series import bp
@@ -177,7 +178,7 @@ def create(slug: str):
                 flash(_("The series has been created."), "success")
                 return redirect(url_for("series.detail", slug=series.slug))
         except DomainError as exc:
-            form.form_errors.append(str(exc.message))
+            form.form_errors.append(refusal(exc))
             return _render_form(form, center=center, preview=None), exc.status
         return _render_form(form, center=center, preview=preview), 200
     status = 422 if form.is_submitted() else 200
@@ -254,7 +255,7 @@ def edit(slug: str):
                 horizon_days=_horizon_days(),
             )
         except series_services.EditConflict as exc:
-            form.form_errors.append(str(exc.message))
+            form.form_errors.append(refusal(exc))
             db.session.rollback()
             plan = series_services.plan_series_edit(
                 series,
@@ -268,7 +269,7 @@ def edit(slug: str):
                 form, center=series.center, preview=plan.preview, series=series, plan=plan
             ), 409
         except DomainError as exc:
-            form.form_errors.append(str(exc.message))
+            form.form_errors.append(refusal(exc))
             return _render_form(form, center=series.center, preview=None, series=series), exc.status
         flash(_("The series has been updated."), "success")
         return redirect(url_for("series.detail", slug=target.slug))
@@ -330,7 +331,7 @@ def _change(occ: Occurrence, form, name: str, apply) -> object:
     try:
         apply()
     except DomainError as exc:
-        form.form_errors.append(str(exc.message))
+        form.form_errors.append(refusal(exc))
         return _manage_page(occ, exc.status, **{name: form})
     flash(_("The occurrence has been updated."), "success")
     return redirect(url_for("series.manage", occurrence_id=occ.id))

@@ -98,6 +98,36 @@ def test_intake_bad_input_is_refused(app, db, startup_client, changes, message):
         )
 
 
+def test_intake_without_a_registration_number_saves(app, db, startup_client):
+    response = post_form(startup_client, "/intake", {**INTAKE, "business_registration_number": ""})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(StartupProfile.business_registration_number)) is None
+
+
+def test_intake_with_another_startups_registration_number_is_refused_not_an_error(
+    app, db, client, startup_client, create_user
+):
+    # The first startup (logged in by the fixture) holds the number; a second one tries it.
+    client.post("/logout", data={})
+    user_id = create_user("second@startup.example", role="startup", locale="en")
+    with app.app_context():
+        db.session.add(StartupProfile(user_id=user_id, company_name="Second"))
+        db.session.commit()
+    post_form(client, "/login", {"email": "second@startup.example", "password": PASSWORD})
+    response = post_form(client, "/intake", {**INTAKE, "company_name": "Second"})
+    assert response.status_code == 422
+    assert (
+        "Another startup is already registered with this business registration number."
+        in response.get_data(as_text=True)
+    )
+    with app.app_context():
+        names = db.session.scalars(
+            sa.select(StartupProfile.company_name).order_by(StartupProfile.id)
+        ).all()
+        assert names == ["Carbonix", "Second"]
+
+
 def test_book_from_the_occurrence_page(app, db, startup_client, future_occurrence):
     page = startup_client.get(f"/occurrences/{future_occurrence}", headers=EN).get_data(
         as_text=True
