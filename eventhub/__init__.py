@@ -147,15 +147,12 @@ def _init_extensions(app: Flask) -> None:
     from eventhub.centers import views as _centers_views  # noqa: F401
     from eventhub.cli import register_commands
     from eventhub.core.i18n import select_locale, select_timezone
+    from eventhub.core.logs import configure_logging, install_redaction
     from eventhub.core.scheduler import JOBS_KEY
-    from eventhub.core.web import (
-        configure_logging,
-        register_error_handlers,
-        register_request_hooks,
-    )
+    from eventhub.core.web import register_error_handlers, register_request_hooks
     from eventhub.extensions import babel, csrf, db, login, mail, migrate
     from eventhub.feeds import versioning as _feed_versioning  # noqa: F401 - listeners
-    from eventhub.feeds import views as _feeds_views
+    from eventhub.feeds import views as _feeds_views  # noqa: F401
     from eventhub.invitations import views as _invitations_views  # noqa: F401
     from eventhub.models import load_user
     from eventhub.notifications import views as _notifications_views  # noqa: F401
@@ -186,11 +183,11 @@ def _init_extensions(app: Flask) -> None:
     app.register_blueprint(invitations.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(notifications.bp)
-    _feeds_views.install_log_redaction()
     register_request_hooks(app)
     register_error_handlers(app)
     register_commands(app)
     register_template_helpers(app)
+    install_redaction(app)
 
     app.extensions[JOBS_KEY] = _job_table(app)
     if app.config.get("SCHEDULER_EMBEDDED") and os.environ.get("EVENTHUB_SERVING") == "1":

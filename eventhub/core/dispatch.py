@@ -112,10 +112,21 @@ def claim_batch(*, now: datetime, limit: int, lease: timedelta) -> tuple[list[An
     due = sa.select(table.c.id).where(_due(table, now)).order_by(table.c.due_at, table.c.id)
     due = due.limit(limit)
     if db.engine.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+        # Two statements, not one: inside `UPDATE ... WHERE id IN (subquery)` the planner may
+        # pick a nested loop that runs the LIMIT subquery once per outer row, each run
+        # skipping what the previous locked, and claim every due row instead of one batch.
+        # Locked here, the ids are this dispatcher's until it commits.
+        ids = db.session.scalars(due.with_for_update(skip_locked=True)).all()
+        if not ids:
+            db.session.commit()
+            return [], until
+        chosen: Any = table.c.id.in_(ids)
+    else:
+        # SQLite runs one writer at a time and evaluates the subquery once.
+        chosen = table.c.id.in_(due.scalar_subquery())
     statement = (
         sa.update(table)
-        .where(table.c.id.in_(due.scalar_subquery()), _due(table, now))
+        .where(chosen, _due(table, now))
         .values(
             status=OutboxStatus.sending.value,
             claimed_until_at=until,

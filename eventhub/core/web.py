@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -17,18 +16,6 @@ from eventhub.core.transactions import begin_write
 from eventhub.extensions import db
 
 log = logging.getLogger("eventhub")
-
-
-def configure_logging(app: Flask) -> None:
-    """Readable lines on stderr: time, level, logger, message."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
-    )
-    root = logging.getLogger("eventhub")
-    root.handlers[:] = [handler]
-    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
-    root.propagate = False
 
 
 def _wants_json() -> bool:

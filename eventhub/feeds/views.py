@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import re
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -18,29 +16,6 @@ from eventhub.extensions import db
 from eventhub.feeds import bp
 from eventhub.feeds import services as feeds
 from eventhub.series.models import EventSeries, Occurrence
-
-_TOKEN_IN_PATH = re.compile(r"(/calendar/feed/)[^/\s.?]+")
-
-
-class RedactFeedTokens(logging.Filter):
-    """Personal feed tokens never reach a log: access-log lines show the path without it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(
-                _TOKEN_IN_PATH.sub(r"\1[redacted]", a) if isinstance(a, str) else a
-                for a in (record.args if isinstance(record.args, tuple) else (record.args,))
-            )
-        if isinstance(record.msg, str):
-            record.msg = _TOKEN_IN_PATH.sub(r"\1[redacted]", record.msg)
-        return True
-
-
-def install_log_redaction() -> None:
-    for name in ("werkzeug", "gunicorn.access", "eventhub"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactFeedTokens) for f in logger.filters):
-            logger.addFilter(RedactFeedTokens())
 
 
 def _locale() -> str:

@@ -349,3 +349,22 @@ def test_a_server_certificate_nobody_vouches_for_is_refused(app, db, clock):
         assert "CERTIFICATE_VERIFY_FAILED" in result.errors[0]
         assert statuses(db) == {"person0@example.com": ("pending", 0)}
     assert server.messages == []
+
+
+def test_a_claim_takes_at_most_one_batch_whatever_plan_the_database_picks(app, db, clock):
+    with app.app_context():
+        add_messages(db, 200, now=clock)
+        if db.engine.dialect.name == "postgresql":
+            # The plan that once claimed every due row: a nested loop that runs the LIMIT ...
+            # SKIP LOCKED subquery again for each outer row (as on a never-analyzed table).
+            for setting in ("enable_hashjoin", "enable_mergejoin", "enable_material"):
+                db.session.execute(sa.text(f"SET LOCAL {setting} = off"))
+        lease = timedelta(seconds=app.config["OUTBOX_LEASE_SECONDS"])
+        rows, _until = claim_batch(now=clock, limit=50, lease=lease)
+        assert len(rows) == 50
+        claimed = db.session.scalar(
+            sa.select(sa.func.count()).where(OutboxMessage.status == OutboxStatus.sending)
+        )
+        assert claimed == 50
+        # The oldest due first: the batch is the first fifty rows.
+        assert sorted(row.key for row in rows) == sorted(f"test:{n}" for n in range(50))
