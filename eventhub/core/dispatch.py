@@ -61,6 +61,8 @@ class DispatchResult:
     released: int = 0
     claimed: int = 0
     errors: list[str] = field(default_factory=list)
+    # The mail server could not be reached at all: nothing was claimed.
+    unreachable: bool = False
 
 
 @dataclass(frozen=True)
@@ -341,8 +343,9 @@ def dispatch_batch(
     try:
         backend.open()
     except OSError as exc:
-        # Nothing is claimed: the rows stay pending and the next run tries again.
-        log.warning("mail backend unavailable, due messages stay pending: %s", exc)
+        # Nothing is claimed: the rows stay pending and a later run tries again (the job
+        # backs off while the server stays unreachable).
+        result.unreachable = True
         result.errors.append(f"{type(exc).__name__}: {exc}")
         return result
     marks = _Marks(settings["mark_every"])

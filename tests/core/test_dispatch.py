@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eventhub.core.clock import utcnow
 from eventhub.core.dispatch import claim_batch, dispatch_batch
 from eventhub.core.mailsmtp import SMTP_BACKEND
 from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
@@ -368,3 +370,42 @@ def test_a_claim_takes_at_most_one_batch_whatever_plan_the_database_picks(app, d
         assert claimed == 50
         # The oldest due first: the batch is the first fifty rows.
         assert sorted(row.key for row in rows) == sorted(f"test:{n}" for n in range(50))
+
+
+def test_while_the_mail_server_refuses_connections_the_job_backs_off_and_says_so_once(
+    database_url, db, tmp_path, caplog
+):
+    from eventhub.core import jobs
+    from tests.conftest import make_test_app
+
+    port = free_port()
+    app = make_test_app(
+        database_url, tmp_path, MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port
+    )
+    with app.app_context():
+        add_messages(db, 2, now=utcnow())
+    jobs.OUTAGE.recovered()
+    caplog.set_level(logging.INFO, logger="eventhub.jobs")
+    # The app's loggers write to stderr and do not propagate: listen to this one directly.
+    logging.getLogger("eventhub.jobs").addHandler(caplog.handler)
+    try:
+        assert jobs.dispatch_job(app) == 0
+        retry_at = jobs.OUTAGE.retry_at
+        # The next ticks of the scheduler find the server still in its back-off: no new try,
+        # no new warning.
+        assert [jobs.dispatch_job(app) for _ in range(3)] == [0, 0, 0]
+        assert jobs.OUTAGE.failures == 1
+        assert jobs.OUTAGE.retry_at == retry_at
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(warnings) == 1
+        assert "mail server unreachable" in warnings[0]
+        assert warnings[0].endswith("next try in 30 s")
+        with smtp_sink(port) as server:
+            jobs.OUTAGE.retry_at = 0.0  # the wait is over
+            assert jobs.dispatch_job(app) == 2
+        assert len(server.messages) == 2
+        assert jobs.OUTAGE.failures == 0
+        assert caplog.records[-2].getMessage() == "mail server reachable again after 1 failed tries"
+    finally:
+        logging.getLogger("eventhub.jobs").removeHandler(caplog.handler)
+        jobs.OUTAGE.recovered()
