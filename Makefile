@@ -11,11 +11,14 @@ MO_FILES := $(PO_FILES:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help install run test test-sqlite test-postgres lint format bench \
+.PHONY: help install run serve worker up test test-sqlite test-postgres lint format bench \
         translations extract-messages update-messages browser-deps node-deps clean
 
 help:
 	@echo "make run      set up, migrate, load demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make serve    gunicorn with several processes (web only; run make worker beside it)"
+	@echo "make worker   the scheduler's jobs in a process of their own (mail, reminders, ...)"
+	@echo "make up       web and worker together from the Procfile (honcho)"
 	@echo "make test     set up and run lint plus the test suite (SQLite, then PostgreSQL)"
 	@echo "make lint     ruff check, ruff format --check and the import contracts"
 	@echo "make bench    run the benchmarks under benchmarks/"
@@ -52,6 +55,21 @@ run: install translations
 	$(BIN)/eventhub run --host $(HOST) --port $(PORT) --no-reload
 
 # ruff, then the import direction between and inside the areas (docs/architecture.md).
+# The production shape: gunicorn (settings in eventhub/gunicorn_conf.py, docs/deploy.md) with
+# the embedded scheduler off; the jobs run in `make worker`. Uses the same settings as the app
+# (EVENTHUB_ENV, DATABASE_URL, EVENTHUB_SECRET_KEY ...).
+serve: install translations
+	$(BIN)/eventhub db upgrade
+	EVENTHUB_SCHEDULER_EMBEDDED=false $(BIN)/gunicorn -c python:eventhub.gunicorn_conf 'eventhub:create_app()'
+
+worker: install translations
+	$(BIN)/eventhub db upgrade
+	EVENTHUB_SCHEDULER_EMBEDDED=false $(BIN)/eventhub worker
+
+up: install translations
+	$(BIN)/eventhub db upgrade
+	$(BIN)/honcho start -f Procfile
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -63,6 +63,8 @@ class Config:
     # Cache-Control max-age), and how many rendered feeds each process keeps.
     FEED_TTL_SECONDS = 3600
     FEED_CACHE_SIZE = 256
+    # /readyz fails when a due message has waited longer than this (no worker is sending).
+    READY_OUTBOX_MAX_AGE_SECONDS = 900
     PASSWORD_MIN_LENGTH = 10
     # Run the scheduler (outbox dispatch, horizons, offers, reminders) inside the web process:
     # the single-command default. Production runs `eventhub worker` processes instead.

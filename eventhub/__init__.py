@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,8 @@ def _init_extensions(app: Flask) -> None:
     from eventhub.bookings import views as _bookings_views  # noqa: F401
     from eventhub.centers import views as _centers_views  # noqa: F401
     from eventhub.cli import register_commands
+    from eventhub.core import health
+    from eventhub.core.errors import ConfigError
     from eventhub.core.i18n import select_locale, select_timezone
     from eventhub.core.logs import configure_logging, install_redaction
     from eventhub.core.scheduler import JOBS_KEY
@@ -183,6 +186,7 @@ def _init_extensions(app: Flask) -> None:
     app.register_blueprint(invitations.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(health.bp)
     register_request_hooks(app)
     register_error_handlers(app)
     register_commands(app)
@@ -190,6 +194,14 @@ def _init_extensions(app: Flask) -> None:
     install_redaction(app)
 
     app.extensions[JOBS_KEY] = _job_table(app)
+    if app.config.get("SCHEDULER_EMBEDDED") and "gunicorn" in sys.modules:
+        # Under gunicorn the embedded scheduler would run in every worker process (or in
+        # none): refuse plainly instead of sending nothing and saying nothing.
+        raise ConfigError(
+            "SCHEDULER_EMBEDDED is for the development server (eventhub run). Under gunicorn set "
+            "EVENTHUB_SCHEDULER_EMBEDDED=false and run `eventhub worker` beside it (make serve "
+            "and the Procfile do both)."
+        )
     if app.config.get("SCHEDULER_EMBEDDED") and os.environ.get("EVENTHUB_SERVING") == "1":
         # Imported on use (see the module's docstring).
         from eventhub.core.scheduler import start_embedded
