@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -203,6 +204,45 @@ def expire_offers_command() -> None:
     click.echo(f"Expired {expire_offers_job(current_app._get_current_object())} offer(s).")
 
 
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(target: Path) -> None:
+    """Copy the SQLite database into TARGET while the app runs (a consistent snapshot)."""
+    # Imported when the command runs (see the module's docstring).
+    from eventhub.core.backup import backup_sqlite, sqlite_path
+    from eventhub.core.errors import DomainError
+    from eventhub.extensions import db
+
+    try:
+        size = backup_sqlite(sqlite_path(db.engine), target)
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    click.echo(f"Backed up to {target} ({size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("backup", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+@with_appcontext
+def restore_command(backup: Path, yes: bool) -> None:
+    """Replace the SQLite database by BACKUP. Stop the web processes and workers first."""
+    # Imported when the command runs (see the module's docstring).
+    from eventhub.core.backup import restore_sqlite, sqlite_path
+    from eventhub.core.errors import DomainError
+    from eventhub.extensions import db
+
+    try:
+        target = sqlite_path(db.engine)
+        if not yes:
+            click.confirm(f"Replace {target} by {backup}?", abort=True)
+        db.engine.dispose()
+        restore_sqlite(backup, target)
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    click.echo(f"Restored {target} from {backup}. Run: eventhub db upgrade")
+
+
 def register_commands(app) -> None:
     """Attach EventHub's commands to the app, so `eventhub` and `flask --app eventhub` see them."""
     for command in (
@@ -212,6 +252,8 @@ def register_commands(app) -> None:
         worker_command,
         extend_horizon_command,
         expire_offers_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 
