@@ -65,6 +65,8 @@ class Config:
     FEED_CACHE_SIZE = 256
     # /readyz fails when a due message has waited longer than this (no worker is sending).
     READY_OUTBOX_MAX_AGE_SECONDS = 900
+    # /metrics answers loopback only, or `Authorization: Bearer <token>` when this is set.
+    METRICS_TOKEN = ""
     PASSWORD_MIN_LENGTH = 10
     # Run the scheduler (outbox dispatch, horizons, offers, reminders) inside the web process:
     # the single-command default. Production runs `eventhub worker` processes instead.

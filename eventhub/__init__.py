@@ -147,7 +147,7 @@ def _init_extensions(app: Flask) -> None:
     from eventhub.bookings import views as _bookings_views  # noqa: F401
     from eventhub.centers import views as _centers_views  # noqa: F401
     from eventhub.cli import register_commands
-    from eventhub.core import health
+    from eventhub.core import health, metrics
     from eventhub.core.errors import ConfigError
     from eventhub.core.i18n import select_locale, select_timezone
     from eventhub.core.logs import configure_logging, install_redaction
@@ -187,7 +187,9 @@ def _init_extensions(app: Flask) -> None:
     app.register_blueprint(feeds.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
     register_request_hooks(app)
+    metrics.register_request_metrics(app)
     register_error_handlers(app)
     register_commands(app)
     register_template_helpers(app)

@@ -15,12 +15,17 @@
 - forwarded_allow_ips (`FORWARDED_ALLOW_IPS`, default 127.0.0.1): whose X-Forwarded-* headers
   gunicorn believes.
 - The access log goes to stderr, through the app's secret-redacting filter (`core/logs.py`).
+- Metrics (`PROMETHEUS_MULTIPROC_DIR`): the processes count into files in this directory and
+  `/metrics` adds them up. Give the workers (`eventhub worker`) the same directory to see their
+  counts too; without one, a fresh directory per gunicorn master is made (web counts only).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("WEB_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count() * 2 + 1)))
@@ -36,3 +41,23 @@ errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 # Server: gunicorn, without its version.
 proc_name = "eventhub-web"
+
+# Chosen before any worker imports prometheus-client (it reads this when it is imported).
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="eventhub-metrics-")
+    _OWN_METRICS_DIR = True
+else:
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+    _OWN_METRICS_DIR = False
+
+
+def child_exit(server, worker):  # gunicorn hook
+    """A finished worker's gauges no longer count (its counters stay in the totals)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):  # gunicorn hook
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -59,6 +59,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/calendar/all.ics"):                                                              (  200,   200,   200,   200,   200,   200,   200),
     ("GET", "/healthz"):                                                                       (  200,   200,   200,   200,   200,   200,   200),
     ("GET", "/readyz"):                                                                        (  200,   200,   200,   200,   200,   200,   200),
+    ("GET", "/metrics"):                                                                       (  200,   200,   200,   200,   200,   200,   200),
     ("GET", "/calendar/centers/<slug>.ics"):                                                   (  200,   200,   200,   200,   200,   200,   200),
     # the token is the investor's; their own POST /account/calendar (run before) replaced it
     ("GET", "/calendar/feed/<token>.ics"):                                                     (  200,   200,   200,   404,   200,   200,   200),

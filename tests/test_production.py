@@ -36,6 +36,7 @@ from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
 from eventhub.series import services as series_services
 from eventhub.series.models import HolidayPolicy
 from tests.conftest import PASSWORD, free_port, smtp_sink
+from tests.core.test_metrics import sample
 
 BIN = Path(sys.executable).parent
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -250,6 +251,11 @@ def test_eight_startups_book_eight_slots_at_once_across_processes(app, db, web):
         return browsers[i].request(path, {"csrf_token": tokens[i], "slot_id": slot_ids[i]})[0]
 
     assert _all_at_once(8, book) == Counter({303: 8})
+    # The four processes' counts, added up by /metrics (prometheus-client's multi-process mode).
+    status, text = Browser(web).request("/metrics")
+    assert status == 200
+    booked = {"endpoint": "bookings.book", "method": "POST", "status": "303"}
+    assert sample(text, "eventhub_http_requests_total", **booked) == 8
     with app.app_context():
         held = db.session.scalars(
             sa.select(Booking.slot_id).where(Booking.status == BookingStatus.confirmed)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from eventhub.core.dispatch import dispatch_batch
+from eventhub.core.metrics import count_dispatch
 from eventhub.extensions import db
 
 log = logging.getLogger("eventhub.jobs")
@@ -73,6 +74,7 @@ def dispatch_job(app: Flask, stop: threading.Event | None = None) -> int:
                     log.info(
                         "mail server reachable again after %d failed tries", OUTAGE.recovered()
                     )
+                count_dispatch(result)
                 sent += result.sent
                 if result.claimed < batch_size or (result.errors and not result.sent):
                     break

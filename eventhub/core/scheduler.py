@@ -30,6 +30,7 @@ from flask import Flask
 from werkzeug.serving import is_running_from_reloader
 
 from eventhub.core.clock import utcnow
+from eventhub.core.metrics import CURRENT_JOB, JOB_FAILURES, JOB_RUNS
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +58,32 @@ def job_table(app: Flask) -> list[Job]:
     return list(app.extensions.get(JOBS_KEY, ()))
 
 
+def _counted(job: Job) -> Callable[..., Any]:
+    """The job as the scheduler runs it: counted, and named for the failures of its units."""
+
+    def run(app: Flask, stop: threading.Event | None = None) -> Any:
+        JOB_RUNS.labels(job.name).inc()
+        token = CURRENT_JOB.set(job.name)
+        try:
+            return job.function(app, stop)
+        except Exception:
+            JOB_FAILURES.labels(job.name).inc()
+            log.exception("job %s failed; it runs again at its next time", job.name)
+            return None
+        finally:
+            CURRENT_JOB.reset(token)
+
+    run.__name__ = job.name
+    return run
+
+
 def build_scheduler(app: Flask, stop: threading.Event | None = None) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     for job in job_table(app):
         # APScheduler pauses a job added with next_run_time=None: only pass it to run now.
         first = {"next_run_time": utcnow()} if job.run_at_start else {}
         scheduler.add_job(
-            job.function,
+            _counted(job),
             "interval",
             args=[app, stop],
             id=job.name,

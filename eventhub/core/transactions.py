@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from eventhub.core.metrics import count_job_failure
 from eventhub.extensions import db
 
 log = logging.getLogger("eventhub.jobs")
@@ -47,4 +48,5 @@ def unit_of_work(what: str) -> Iterator[None]:
         db.session.commit()
     except Exception:
         db.session.rollback()
+        count_job_failure()
         log.exception("%s failed; the next run tries again", what)

@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from eventhub.core.errors import DomainError
+from eventhub.core.metrics import count_conflict
 from eventhub.core.transactions import begin_write
 from eventhub.extensions import db
 
@@ -81,6 +82,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Any:
         db.session.rollback()
+        if exc.status == 409:
+            count_conflict(type(exc).__name__)
         return _error_response(exc.status, _("That could not be done"), str(exc.message))
 
     @app.errorhandler(HTTPException)
@@ -142,6 +145,8 @@ def act_then_redirect(action: Callable[[], Any], *, done: str, back: str) -> Res
         action()
     except DomainError as exc:
         db.session.rollback()
+        if exc.status == 409:
+            count_conflict(type(exc).__name__)
         flash(str(exc.message), "error")
         return redirect(back, code=303)
     flash(done, "success")
