@@ -34,7 +34,7 @@ from eventhub.bookings.models import Booking, BookingStatus
 from eventhub.core.clock import utcnow
 from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
 from eventhub.series import services as series_services
-from eventhub.series.models import HolidayPolicy
+from eventhub.series.models import HolidayPolicy, Occurrence
 from tests.conftest import PASSWORD, free_port, smtp_sink
 from tests.core.test_metrics import sample
 
@@ -391,3 +391,37 @@ def test_gunicorn_refuses_the_embedded_scheduler_with_a_message(database_url, db
     )
     assert process.returncode != 0
     assert "SCHEDULER_EMBEDDED is for the development server (eventhub run)" in process.stderr
+
+
+def test_fifty_investors_answer_their_invitations_at_once(app, db, web):
+    from eventhub.accounts.models import InvestorProfile
+    from eventhub.invitations import services as invitations
+    from eventhub.invitations.models import Invitation, RsvpStatus
+
+    occurrence_id, _emails = _open_date(app, db, slots=1, startups=0)
+    with app.app_context():
+        investors = [
+            InvestorProfile(email=f"vc{i}@fund.example", firm=f"Fund {i}", person_name=f"VC {i}")
+            for i in range(50)
+        ]
+        db.session.add_all(investors)
+        db.session.flush()
+        occurrence = db.session.get(Occurrence, occurrence_id)
+        made = invitations.invite([occurrence], investors=investors, actor_id=None, now=utcnow())
+        db.session.commit()
+        tokens = [invitations.rsvp_token(invitation) for invitation in made]
+    browsers = [Browser(web) for _ in tokens]
+    forms = []
+    for browser, token in zip(browsers, tokens, strict=True):
+        status, page = browser.request(f"/rsvp/{token}")
+        assert status == 200
+        forms.append(CSRF_RE.search(page).group(1))
+
+    def answer(i: int) -> int:
+        data = {"csrf_token": forms[i], "answer": "accepted"}
+        return browsers[i].request(f"/rsvp/{tokens[i]}", data)[0]
+
+    assert _all_at_once(50, answer) == Counter({303: 50})
+    with app.app_context():
+        answered = db.session.scalars(sa.select(Invitation.status)).all()
+        assert Counter(answered) == Counter({RsvpStatus.accepted: 50})
