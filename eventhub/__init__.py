@@ -137,6 +137,7 @@ def _init_extensions(app: Flask) -> None:
     from eventhub.centers import views as _centers_views  # noqa: F401
     from eventhub.cli import register_commands
     from eventhub.core.i18n import select_locale, select_timezone
+    from eventhub.core.security import init_rate_limits, init_security
     from eventhub.core.templating import register_template_helpers
     from eventhub.core.web import (
         configure_logging,
@@ -168,6 +169,7 @@ def _init_extensions(app: Flask) -> None:
     login.login_message_category = "info"
     login.user_loader(load_user)
 
+    init_security(app)
     app.register_blueprint(centers.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(series.bp)
@@ -180,6 +182,7 @@ def _init_extensions(app: Flask) -> None:
     register_error_handlers(app)
     register_commands(app)
     register_template_helpers(app)
+    init_rate_limits(app)
 
     if app.config.get("SCHEDULER_EMBEDDED") and os.environ.get("EVENTHUB_SERVING") == "1":
         from eventhub.core.scheduler import start_embedded
