@@ -81,10 +81,49 @@ class UTCDateTime(sa.types.TypeDecorator):
         return process
 
 
+class LimitedText(sa.types.TypeDecorator):
+    """Text of at most `length` characters: TEXT in the database, bounded in the model.
+
+    A TEXT column keeps the schema (and every migration) as it was; VARCHAR(n) would bound
+    PostgreSQL only, since SQLite ignores the length. The bound is checked on assignment for
+    this and every String(n) column, on both backends (see `_bound_text_columns`).
+    """
+
+    impl = sa.Text
+    cache_ok = True
+
+    def __init__(self, length: int) -> None:
+        super().__init__()
+        self.length = length
+
+
 class Base(DeclarativeBase):
     """Base of every model."""
 
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@event.listens_for(Base, "mapper_configured", propagate=True)
+def _bound_text_columns(mapper: Any, class_: type) -> None:
+    """Refuse too-long text when it is assigned, as a message for a person (422), instead of
+    a database error at flush (PostgreSQL) or a silently stored megabyte (SQLite)."""
+    from eventhub.core.errors import TextTooLong
+
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        longest = getattr(column.type, "length", None)
+        if not isinstance(column.type, (sa.String, LimitedText)) or not longest:
+            continue
+        if isinstance(column.type, sa.Enum):
+            continue
+
+        def check(
+            target: Any, value: Any, old: Any, initiator: Any, longest: int = longest
+        ) -> None:
+            if isinstance(value, str) and len(value) > longest:
+                raise TextTooLong(longest)
+
+        event.listen(getattr(class_, prop.key), "set", check)
 
 
 def enum_column(enum_cls: type, name: str, **kwargs: Any) -> sa.Enum:

@@ -130,7 +130,7 @@ def init_rate_limits(app: Flask) -> None:
             {"limit_value": _setting("RATELIMIT_RSVP"), "methods": post, "key_func": url_token}
         ],
         "feeds.personal_feed": [{"limit_value": _setting("RATELIMIT_FEED"), "key_func": url_token}],
-        "bookings.lineup_export": [{"limit_value": _setting("RATELIMIT_EXPORT"), "key_func": who}],
+        "bookings.export": [{"limit_value": _setting("RATELIMIT_EXPORT"), "key_func": who}],
         "bookings.runsheet": [{"limit_value": _setting("RATELIMIT_EXPORT"), "key_func": who}],
         "invitations.follow_ups_export": [
             {"limit_value": _setting("RATELIMIT_EXPORT"), "key_func": who}
