@@ -103,7 +103,7 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-@event.listens_for(Base, "mapper_configured", propagate=True)
+@event.listens_for(sa.orm.Mapper, "mapper_configured")
 def _bound_text_columns(mapper: Any, class_: type) -> None:
     """Refuse too-long text when it is assigned, as a message for a person (422), instead of
     a database error at flush (PostgreSQL) or a silently stored megabyte (SQLite)."""

@@ -225,7 +225,14 @@ def _check_request() -> Response | None:
 
 
 def _is_clean_text() -> bool:
-    raw_path = request.environ.get("PATH_INFO", "").encode("latin-1", "replace")
+    environ = request.environ
+    # The URI as sent (Werkzeug's server and gunicorn keep it): PATH_INFO has already been
+    # decoded, with bad bytes replaced.
+    raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw_uri:
+        raw_path = unquote_to_bytes(raw_uri.split("?", 1)[0].encode("latin-1", "replace"))
+    else:
+        raw_path = environ.get("PATH_INFO", "").encode("latin-1", "replace")
     parts = [raw_path, unquote_to_bytes(request.query_string)]
     if request.mimetype == "application/x-www-form-urlencoded" and not _too_long():
         # The form parser below would turn bad bytes into U+FFFD without a word.
