@@ -106,6 +106,8 @@ def init_rate_limits(app: Flask) -> None:
     limiter = Limiter(key_func=client_address, app=app)
     app.extensions["eventhub_limiter"] = limiter
     post = ["POST"]
+    # endpoint -> its limits. A limit with a "scope" is one budget shared by the endpoints
+    # that name it (every export counts against the same allowance).
     plan: dict[str, list[dict[str, Any]]] = {
         "accounts.login": [
             {"limit_value": _setting("RATELIMIT_LOGIN_PER_ADDRESS"), "methods": post},
@@ -117,32 +119,36 @@ def init_rate_limits(app: Flask) -> None:
             },
         ],
         "accounts.signup": [{"limit_value": _setting("RATELIMIT_SIGNUP"), "methods": post}],
-        "accounts.forgot_password": [
-            {"limit_value": _setting("RATELIMIT_PASSWORD_RESET"), "methods": post}
-        ],
-        "accounts.reset_password": [
-            {"limit_value": _setting("RATELIMIT_PASSWORD_RESET"), "methods": post}
-        ],
-        "invitations.rsvp": [
-            {"limit_value": _setting("RATELIMIT_RSVP"), "methods": post, "key_func": url_token}
-        ],
-        "invitations.follow_up": [
-            {"limit_value": _setting("RATELIMIT_RSVP"), "methods": post, "key_func": url_token}
-        ],
+        "accounts.forgot_password": [_shared("RATELIMIT_PASSWORD_RESET", "password", post)],
+        "accounts.reset_password": [_shared("RATELIMIT_PASSWORD_RESET", "password", post)],
+        "invitations.rsvp": [_shared("RATELIMIT_RSVP", "rsvp", post, url_token)],
+        "invitations.follow_up": [_shared("RATELIMIT_RSVP", "rsvp", post, url_token)],
         "feeds.personal_feed": [{"limit_value": _setting("RATELIMIT_FEED"), "key_func": url_token}],
-        "bookings.export": [{"limit_value": _setting("RATELIMIT_EXPORT"), "key_func": who}],
-        "bookings.runsheet": [{"limit_value": _setting("RATELIMIT_EXPORT"), "key_func": who}],
-        "invitations.follow_ups_export": [
-            {"limit_value": _setting("RATELIMIT_EXPORT"), "key_func": who}
-        ],
-        "bookings.api_slots": [{"limit_value": _setting("RATELIMIT_API"), "key_func": who}],
-        "bookings.api_book": [{"limit_value": _setting("RATELIMIT_API"), "key_func": who}],
+        "bookings.export": [_shared("RATELIMIT_EXPORT", "export", None, who)],
+        "bookings.runsheet": [_shared("RATELIMIT_EXPORT", "export", None, who)],
+        "invitations.follow_ups_export": [_shared("RATELIMIT_EXPORT", "export", None, who)],
+        "bookings.api_slots": [_shared("RATELIMIT_API", "api", None, who)],
+        "bookings.api_book": [_shared("RATELIMIT_API", "api", None, who)],
     }
     for endpoint, limits in plan.items():
         view = app.view_functions[endpoint]
         for options in limits:
-            view = limiter.limit(**options)(view)
+            options = dict(options)
+            scope = options.pop("scope", None)
+            if scope is None:
+                view = limiter.limit(**options)(view)
+            else:
+                view = limiter.shared_limit(scope=scope, **options)(view)
         app.view_functions[endpoint] = view
+
+
+def _shared(
+    key: str, scope: str, methods: list[str] | None, key_func: Callable[[], str] | None = None
+) -> dict[str, Any]:
+    options: dict[str, Any] = {"limit_value": _setting(key), "scope": scope, "methods": methods}
+    if key_func is not None:
+        options["key_func"] = key_func
+    return options
 
 
 # --- Rate-limit keys and values (module-level: the same objects for every app) ---------------
@@ -330,7 +336,10 @@ def _too_large(exc: HTTPException) -> Any:
 def _too_many_requests(exc: HTTPException) -> Any:
     limiter = current_app.extensions.get("eventhub_limiter")
     current = limiter.current_limit if limiter is not None else None
-    wait = max(1, math.ceil(current.reset_at - time.time())) if current is not None else 60
+    wait = 60
+    if current is not None:
+        window = current.limit.get_expiry()
+        wait = min(window, max(1, math.ceil(current.reset_at - time.time())))
     body, status = _error(
         429,
         _("Too many requests"),
