@@ -176,3 +176,78 @@ def test_organizer_sees_a_booking_s_mail_in_the_outbox_and_cancels_a_reminder(li
     page.get_by_role("button", name="Cancel this message").click()
     assert page.locator(".flash").first.inner_text() == "The message has been cancelled."
     assert page.locator("dd.status-cancelled").inner_text() == "Cancelled"
+
+
+DOWNLOADS = (".ics", ".csv", ".xlsx", ".eml")
+
+
+def _crawl(page, live_server: str, starts: list[str], *, limit: int) -> tuple[list[str], dict]:
+    """Visit `starts` and the same-site links they show (one level), collecting every CSP
+    violation, console error and script error on the way, and each page's status."""
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"{page.url}: {message.text}")
+            if message.type == "error" and "Failed to load resource" not in message.text
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+    statuses: dict[str, int] = {}
+    queue = list(starts)
+    while queue and len(statuses) < limit:
+        url = queue.pop(0)
+        if url in statuses:
+            continue
+        response = page.goto(live_server + url)
+        statuses[url] = response.status if response else 0
+        page.wait_for_load_state("load")
+        if url in starts:
+            hrefs = page.eval_on_selector_all(
+                "a[href^='/']", "links => links.map(a => a.getAttribute('href'))"
+            )
+            queue += [h.split("#")[0] for h in hrefs if not h.split("?")[0].endswith(DOWNLOADS)]
+    return problems, statuses
+
+
+@pytest.mark.parametrize(
+    ("email", "starts"),
+    [
+        (None, ["/", "/login", "/signup", "/password/forgot", "/centers/daegu",
+                "/series/samsung-venture-partners-day"]),
+        ("startup@eventhub.example", ["/bookings", "/intake", "/account", "/account/calendar",
+                                      "/series/samsung-venture-partners-day"]),
+        ("vc@eventhub.example", ["/investor/invitations", "/investor/profile"]),
+        ("organizer.daegu@eventhub.example", ["/organize", "/organize/investors",
+                                              "/organize/centers/daegu/outbox"]),
+    ],
+)  # fmt: skip
+def test_pages_satisfy_the_content_security_policy(live_server, page, email, starts):
+    if email:
+        _log_in(page, live_server, email)
+    problems, statuses = _crawl(page, live_server, starts, limit=45)
+    assert problems == []
+    assert len(statuses) >= len(starts)
+    assert [url for url, status in statuses.items() if status >= 500] == []
+
+
+def test_outbox_preview_frame_still_shows_under_the_policy(live_server, page):
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    _log_in(page, live_server, "organizer.daegu@eventhub.example")
+    page.goto(live_server + "/organize/centers/daegu/outbox")
+    page.locator("table.outbox tbody tr").first.get_by_role("link").click()
+    assert page.frame_locator("iframe.mail-html").locator("body").inner_text() != ""
+    assert problems == []
+
+
+def test_feed_address_is_selected_by_a_click_through_the_static_script(live_server, page):
+    page.goto(live_server + "/")
+    address = page.locator("label.copy input").first
+    address.click()
+    selected = address.evaluate(
+        "input => input.value.slice(input.selectionStart, input.selectionEnd)"
+    )
+    assert selected == address.input_value()
+    assert selected.endswith("/calendar/all.ics")

@@ -86,7 +86,7 @@ class LimitedText(sa.types.TypeDecorator):
 
     A TEXT column keeps the schema (and every migration) as it was; VARCHAR(n) would bound
     PostgreSQL only, since SQLite ignores the length. The bound is checked on assignment for
-    this and every String(n) column, on both backends (see `_bound_text_columns`).
+    this and every String(n) column, on both backends (see `_refuse_too_long_text`).
     """
 
     impl = sa.Text
@@ -103,27 +103,34 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Per mapped class: (attribute, longest) for every bounded text column.
+_BOUNDED: dict[type, list[tuple[str, int]]] = {}
+
+
 @event.listens_for(sa.orm.Mapper, "mapper_configured")
-def _bound_text_columns(mapper: Any, class_: type) -> None:
-    """Refuse too-long text when it is assigned, as a message for a person (422), instead of
-    a database error at flush (PostgreSQL) or a silently stored megabyte (SQLite)."""
+def _collect_bounded_columns(mapper: Any, class_: type) -> None:
+    bounded = []
+    for prop in mapper.column_attrs:
+        column_type = prop.columns[0].type
+        longest = getattr(column_type, "length", None)
+        text = isinstance(column_type, (sa.String, LimitedText))
+        if longest and text and not isinstance(column_type, sa.Enum):
+            bounded.append((prop.key, longest))
+    _BOUNDED[class_] = bounded
+
+
+@event.listens_for(sa.orm.Session, "before_flush")
+def _refuse_too_long_text(session: sa.orm.Session, flush_context: Any, instances: Any) -> None:
+    """Refuse too-long text at flush, as a message for a person (422), instead of a database
+    error (PostgreSQL) or a silently stored megabyte (SQLite). At flush, not on assignment:
+    a service may set a raw value and normalize it before it is written."""
     from eventhub.core.errors import TextTooLong
 
-    for prop in mapper.column_attrs:
-        column = prop.columns[0]
-        longest = getattr(column.type, "length", None)
-        if not isinstance(column.type, (sa.String, LimitedText)) or not longest:
-            continue
-        if isinstance(column.type, sa.Enum):
-            continue
-
-        def check(
-            target: Any, value: Any, old: Any, initiator: Any, longest: int = longest
-        ) -> None:
+    for instance in (*session.new, *session.dirty):
+        for key, longest in _BOUNDED.get(type(instance), ()):
+            value = instance.__dict__.get(key)
             if isinstance(value, str) and len(value) > longest:
                 raise TextTooLong(longest)
-
-        event.listen(getattr(class_, prop.key), "set", check)
 
 
 def enum_column(enum_cls: type, name: str, **kwargs: Any) -> sa.Enum:
