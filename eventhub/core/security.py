@@ -7,6 +7,7 @@ converter applies to every route). See docs/security.md for the threats each par
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 from werkzeug.serving import WSGIRequestHandler
+
+log = logging.getLogger("eventhub")
 
 # Ids are 64-bit at most in both databases: a larger number in a URL cannot name a row, and
 # SQLite cannot even bind it (an OverflowError, once a 500).
@@ -103,6 +106,13 @@ def init_rate_limits(app: Flask) -> None:
         return
     from flask_limiter import Limiter
 
+    if app.config.get("ENV_NAME") == "production" and str(
+        app.config.get("RATELIMIT_STORAGE_URI", "memory://")
+    ).startswith("memory://"):
+        log.warning(
+            "Rate limits count per process (RATELIMIT_STORAGE_URI is memory://); with several "
+            "web processes set it to a redis:// URL so that the limits hold across them"
+        )
     limiter = Limiter(key_func=client_address, app=app)
     app.extensions["eventhub_limiter"] = limiter
     post = ["POST"]
