@@ -94,6 +94,10 @@ class Config:
     # limits hold across every process and machine that shares it.
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    # Redis down: count in this process's memory meanwhile and log it, rather than answer
+    # every limited request with a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_LOGIN_PER_ADDRESS = "30 per 15 minutes"
     RATELIMIT_LOGIN_PER_ACCOUNT = "10 per 15 minutes"  # failed attempts only
     RATELIMIT_SIGNUP = "10 per hour"

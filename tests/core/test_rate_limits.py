@@ -174,3 +174,14 @@ def test_limits_hold_across_processes_that_share_redis(limited_app):
     assert _login(first, "c@example.com", "wrong-pass-1").status_code == 401
     _assert_too_many(_login(second, "d@example.com", "wrong-pass-1"))
     redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def test_unreachable_redis_falls_back_to_counting_in_memory(limited_app):
+    settings = {
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/5",  # nothing listens on the discard port
+        "RATELIMIT_LOGIN_PER_ADDRESS": "2 per minute",
+    }
+    client = limited_app(**settings).test_client()
+    statuses = [_login(client, "a@example.com", "wrong-pass-1").status_code for _ in range(2)]
+    assert statuses == [401, 401]
+    _assert_too_many(_login(client, "a@example.com", "wrong-pass-1"))
