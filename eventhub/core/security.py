@@ -63,8 +63,8 @@ class IdConverter(IntegerConverter):
 
 
 def id_arg(value: str) -> int:
-    """`type=` for an id or page number in a query string: a ValueError (so the default) when
-    it is not a number from 1 to 2^63-1."""
+    """`type=` for an id in a query string: a ValueError (so the default) when it is not a
+    number from 1 to 2^63-1."""
     number = int(value)
     if not 1 <= number <= MAX_ID:
         raise ValueError(value)

@@ -106,6 +106,51 @@ def test_text_field_without_its_own_limit_gets_the_default_one(app, db):
         assert [v.max for v in confirm.filename.validators if hasattr(v, "max")] == [255]
 
 
+def _all_forms() -> list[type]:
+    import importlib
+    import inspect
+
+    from eventhub.core.forms import BaseForm
+
+    forms = []
+    for area in ("accounts", "bookings", "feeds", "invitations", "notifications", "series"):
+        try:
+            module = importlib.import_module(f"eventhub.{area}.forms")
+        except ModuleNotFoundError:
+            continue
+        forms += [
+            cls
+            for _, cls in inspect.getmembers(module, inspect.isclass)
+            if issubclass(cls, BaseForm) and cls.__module__ == module.__name__
+        ]
+    return forms
+
+
+def test_every_text_field_of_every_form_is_bounded_and_every_date_is_in_range(app, db):
+    from wtforms import DateField, DateTimeField, StringField
+    from wtforms.validators import Length
+
+    from eventhub.core.forms import date_in_range
+
+    forms = _all_forms()
+    assert len(forms) >= 20
+    unbounded, unchecked = [], []
+    with app.test_request_context():
+        for form_class in forms:
+            form = form_class(meta={"csrf": False})
+            for field in form:
+                name = f"{form_class.__name__}.{field.name}"
+                text = isinstance(field, StringField) and field.type != "CSRFTokenField"
+                limits = [v for v in field.validators if isinstance(v, Length) and v.max > 0]
+                if text and not limits:
+                    unbounded.append(name)
+                day = isinstance(field, (DateField, DateTimeField)) and field.type != "TimeField"
+                if day and date_in_range not in field.validators:
+                    unchecked.append(name)
+    assert unbounded == []
+    assert unchecked == []
+
+
 def test_announcement_body_over_its_limit_is_a_form_error_and_nothing_is_queued(
     app, db, client, organizer_of_occurrence, occurrence_id
 ):
