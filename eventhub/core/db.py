@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from eventhub.core.errors import TextTooLong
+
 # Stable constraint names, so that migrations can drop and alter them on both backends.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -124,8 +126,6 @@ def _refuse_too_long_text(session: sa.orm.Session, flush_context: Any, instances
     """Refuse too-long text at flush, as a message for a person (422), instead of a database
     error (PostgreSQL) or a silently stored megabyte (SQLite). At flush, not on assignment:
     a service may set a raw value and normalize it before it is written."""
-    from eventhub.core.errors import TextTooLong
-
     for instance in (*session.new, *session.dirty):
         for key, longest in _BOUNDED.get(type(instance), ()):
             value = instance.__dict__.get(key)

@@ -21,6 +21,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 from werkzeug.serving import WSGIRequestHandler
 
+from eventhub.core.web import _error_response
+
 log = logging.getLogger("eventhub")
 
 # Ids are 64-bit at most in both databases: a larger number in a URL cannot name a row, and
@@ -328,8 +330,6 @@ def _security_headers(response: Response) -> Response:
 
 
 def _error(status: int, title: str, message: str) -> Any:
-    from eventhub.core.web import _error_response
-
     return _error_response(status, title, message)
 
 
