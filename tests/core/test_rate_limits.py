@@ -4,7 +4,7 @@ app has them off (TestingConfig), so no other test can trip them."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -18,16 +18,24 @@ REDIS_URL = "redis://127.0.0.1:6379/5"  # a database of our own on the shared Re
 
 
 @pytest.fixture
-def limited_app(app, db, tmp_path_factory) -> Callable[..., Flask]:
+def limited_app(app, db, tmp_path_factory) -> Iterator[Callable[..., Flask]]:
+    built: list[Flask] = []
+
     def build(**limits: Any) -> Flask:
-        return make_test_app(
+        limited = make_test_app(
             app.config["DATABASE_URL"],
             tmp_path_factory.mktemp("limited"),
             RATELIMIT_ENABLED=True,
             **limits,
         )
+        built.append(limited)
+        return limited
 
-    return build
+    yield build
+    # Close each extra app's connections: PostgreSQL's connection slots are shared.
+    for limited in built:
+        with limited.app_context():
+            db.engine.dispose()
 
 
 def _login(client, email: str, password: str, address: str = "10.0.0.1"):

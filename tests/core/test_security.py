@@ -32,6 +32,24 @@ def _count(app, db, model) -> int:
 
 
 @pytest.fixture
+def other_app(app, db, tmp_path_factory):
+    """Build an app with settings of its own; its connections are closed afterwards."""
+    built = []
+
+    def build(**settings):
+        other = make_test_app(
+            app.config["DATABASE_URL"], tmp_path_factory.mktemp("other"), **settings
+        )
+        built.append(other)
+        return other
+
+    yield build
+    for other in built:
+        with other.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def organizer(auth, center_id):  # noqa: F811 - the fixture imported above
     return auth("organizer", locale="en", center_ids=(center_id,))
 
@@ -394,10 +412,8 @@ def test_post_without_origin_or_referer_still_needs_its_csrf_token(app, db, clie
     assert refused.status_code == 400
 
 
-def test_proxy_fix_makes_a_tls_proxy_request_https(app, db, tmp_path):
-    proxied = make_test_app(
-        app.config["DATABASE_URL"],
-        tmp_path,
+def test_proxy_fix_makes_a_tls_proxy_request_https(other_app):
+    proxied = other_app(
         PROXY_FIX_X_FOR=1,
         PROXY_FIX_X_PROTO=1,
         PROXY_FIX_X_HOST=1,
@@ -443,8 +459,8 @@ def test_every_response_carries_the_security_headers(app, db, client, path):
     assert "Strict-Transport-Security" not in headers  # HSTS_SECONDS is 0 in tests
 
 
-def test_hsts_is_sent_on_https_when_configured(app, db, tmp_path):
-    secure = make_test_app(app.config["DATABASE_URL"], tmp_path, HSTS_SECONDS=31_536_000)
+def test_hsts_is_sent_on_https_when_configured(other_app):
+    secure = other_app(HSTS_SECONDS=31_536_000)
     client = secure.test_client()
     https = client.get("/login", base_url="https://eventhub.test")
     assert https.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
