@@ -89,6 +89,39 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = 3600 * 8
     LOG_LEVEL = "INFO"
+    # The largest request body accepted (413 above it): room for an investor import file.
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # Form fields other than files, together (Flask's default, written down).
+    MAX_FORM_MEMORY_SIZE = 500_000
+    # Behind a reverse proxy: how many proxies set each X-Forwarded-* header (0: do not trust
+    # it). With TLS ended at the proxy, set PROXY_FIX_X_FOR and PROXY_FIX_X_PROTO to 1 so the
+    # app sees the client's address and knows the request came over HTTPS.
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+    PROXY_FIX_X_HOST = 0
+    PROXY_FIX_X_PORT = 0
+    PROXY_FIX_X_PREFIX = 0
+    # Unsafe requests (POST...) must come from this site: the request's own origin and the
+    # origin of PUBLIC_BASE_URL are trusted, plus these (e.g. ["https://events.ccei.kr"]).
+    TRUSTED_ORIGINS: ClassVar[list[str]] = []
+    # Strict-Transport-Security max-age on HTTPS responses; 0 sends none.
+    HSTS_SECONDS = 0
+    # Rate limits (Flask-Limiter). "memory://" counts per process; a redis:// URL makes the
+    # limits hold across every process and machine that shares it.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    # Redis down: count in this process's memory meanwhile and log it, rather than answer
+    # every limited request with a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_LOGIN_PER_ADDRESS = "30 per 15 minutes"
+    RATELIMIT_LOGIN_PER_ACCOUNT = "10 per 15 minutes"  # failed attempts only
+    RATELIMIT_SIGNUP = "10 per hour"
+    RATELIMIT_PASSWORD_RESET = "10 per hour"  # noqa: S105 - a rate, not a password
+    RATELIMIT_RSVP = "30 per hour"
+    RATELIMIT_FEED = "60 per hour"
+    RATELIMIT_EXPORT = "30 per 10 minutes"
+    RATELIMIT_API = "120 per minute"
 
 
 class DevelopmentConfig(Config):
@@ -108,6 +141,9 @@ class TestingConfig(Config):
     MAIL_BACKEND = "memory"
     PUBLIC_BASE_URL = "https://eventhub.test"
     SCHEDULER_EMBEDDED = False
+    # The suite sends many requests from one address; the rate-limit tests build their own
+    # app with limits on and low.
+    RATELIMIT_ENABLED = False
     # Fast hashing keeps the suite quick; production uses Werkzeug's default (scrypt).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name, not a secret
 
@@ -119,6 +155,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     MAIL_BACKEND = "smtp"
+    HSTS_SECONDS = 31_536_000  # a year; sent only on HTTPS requests
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -47,7 +47,7 @@ class Sink:
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.process = subprocess.Popen(  # noqa: S603 - our own script
+        self.process = subprocess.Popen(
             [sys.executable, str(Path(__file__).parent / "_sink.py"), str(port)],
             stdout=subprocess.PIPE,
             text=True,

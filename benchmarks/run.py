@@ -24,7 +24,7 @@ def main() -> int:
     failed = 0
     for script in scripts:
         print(f"== {script.name}", flush=True)
-        result = subprocess.run([sys.executable, str(script)], check=False)  # noqa: S603
+        result = subprocess.run([sys.executable, str(script)], check=False)
         failed += result.returncode != 0
     return 1 if failed else 0
 

@@ -152,6 +152,7 @@ def _init_extensions(app: Flask) -> None:
     from eventhub.core.i18n import select_locale, select_timezone
     from eventhub.core.logs import configure_logging, install_redaction
     from eventhub.core.scheduler import JOBS_KEY
+    from eventhub.core.security import init_rate_limits, init_security
     from eventhub.core.web import register_error_handlers, register_request_hooks
     from eventhub.extensions import babel, csrf, db, login, mail, migrate
     from eventhub.feeds import versioning as _feed_versioning  # noqa: F401 - listeners
@@ -179,6 +180,7 @@ def _init_extensions(app: Flask) -> None:
     login.login_message_category = "info"
     login.user_loader(load_user)
 
+    init_security(app)
     app.register_blueprint(centers.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(series.bp)
@@ -194,6 +196,7 @@ def _init_extensions(app: Flask) -> None:
     register_commands(app)
     register_template_helpers(app)
     install_redaction(app)
+    init_rate_limits(app)
 
     app.extensions[JOBS_KEY] = _job_table(app)
     if app.config.get("SCHEDULER_EMBEDDED") and "gunicorn" in sys.modules:

@@ -11,6 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from eventhub.demo import DEMO_PASSWORD, seed_demo
+from eventhub.notifications.jobs import plan_reminders_job
 
 pytestmark = pytest.mark.browser
 
@@ -151,12 +152,24 @@ def _log_in(page, live_server: str, email: str) -> None:
         english.click()
 
 
-def test_organizer_sees_a_booking_s_mail_in_the_outbox_and_cancels_a_reminder(live_server, page):
+def test_organizer_sees_a_booking_s_mail_in_the_outbox_and_cancels_a_reminder(
+    app, live_server, page
+):
+    problems: list[str] = []  # the framed HTML part must load under the CSP, without errors
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and "Failed to load resource" not in m.text  # the favicon
+            else None
+        ),
+    )
     _log_in(page, live_server, "startup@eventhub.example")
     page.goto(live_server + "/series/samsung-venture-partners-day")
     page.locator("ul.occurrences li a").first.click()
     page.locator("table.slot-grid tbody tr").nth(2).get_by_role("button", name="Book").click()
     page.get_by_role("button", name="Log out").click()
+    plan_reminders_job(app)  # the worker's next tick plans the booking's reminders
 
     _log_in(page, live_server, "organizer.daegu@eventhub.example")
     page.goto(live_server + "/organize")
@@ -173,6 +186,72 @@ def test_organizer_sees_a_booking_s_mail_in_the_outbox_and_cancels_a_reminder(li
     rows.first.get_by_role("link").click()
     assert "Carbonix" in page.locator("pre.mail-text").inner_text()
     assert page.frame_locator("iframe.mail-html").locator("body").inner_text() != ""
+    assert problems == []
     page.get_by_role("button", name="Cancel this message").click()
     assert page.locator(".flash").first.inner_text() == "The message has been cancelled."
     assert page.locator("dd.status-cancelled").inner_text() == "Cancelled"
+
+
+DOWNLOADS = (".ics", ".csv", ".xlsx", ".eml")
+
+
+def _crawl(page, live_server: str, starts: list[str], *, limit: int) -> tuple[list[str], dict]:
+    """Visit `starts` and the same-site links they show (one level), collecting every CSP
+    violation, console error and script error on the way, and each page's status."""
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"{page.url}: {message.text}")
+            if message.type == "error" and "Failed to load resource" not in message.text
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+    statuses: dict[str, int] = {}
+    queue = list(starts)
+    while queue and len(statuses) < limit:
+        url = queue.pop(0)
+        if url in statuses:
+            continue
+        response = page.goto(live_server + url)
+        statuses[url] = response.status if response else 0
+        page.wait_for_load_state("load")
+        if url in starts:
+            hrefs = page.eval_on_selector_all(
+                "a[href^='/']", "links => links.map(a => a.getAttribute('href'))"
+            )
+            queue += [h.split("#")[0] for h in hrefs if not h.split("?")[0].endswith(DOWNLOADS)]
+    return problems, statuses
+
+
+@pytest.mark.parametrize(
+    ("email", "starts"),
+    [
+        (None, ["/", "/login", "/signup", "/password/forgot", "/centers/daegu",
+                "/series/samsung-venture-partners-day"]),
+        ("startup@eventhub.example", ["/bookings", "/intake", "/account", "/account/calendar",
+                                      "/series/samsung-venture-partners-day"]),
+        ("vc@eventhub.example", ["/investor/invitations", "/investor/profile"]),
+        ("organizer.daegu@eventhub.example", ["/organize", "/organize/investors",
+                                              "/organize/centers/daegu/outbox"]),
+    ],
+)  # fmt: skip
+def test_pages_satisfy_the_content_security_policy(live_server, page, email, starts):
+    if email:
+        _log_in(page, live_server, email)
+    problems, statuses = _crawl(page, live_server, starts, limit=45)
+    assert problems == []
+    assert len(statuses) >= len(starts)
+    assert [url for url, status in statuses.items() if status >= 500] == []
+
+
+def test_feed_address_is_selected_by_a_click_through_the_static_script(live_server, page):
+    page.goto(live_server + "/")
+    address = page.locator("label.copy input").first
+    address.click()
+    selected = address.evaluate(
+        "input => input.value.slice(input.selectionStart, input.selectionEnd)"
+    )
+    assert selected == address.input_value()
+    assert selected.endswith("/calendar/all.ics")

@@ -7,6 +7,7 @@ from wtforms import EmailField, PasswordField, RadioField, SelectChoice, SelectF
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from eventhub.core.forms import BaseForm as FlaskForm
+from eventhub.core.forms import single_line
 from eventhub.core.i18n import is_valid_timezone
 
 LOCALE_CHOICES = [SelectChoice("ko", "한국어"), SelectChoice("en", "English")]
@@ -35,7 +36,9 @@ class SignupForm(FlaskForm):
             Length(max=254),
         ],
     )
-    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
+    display_name = StringField(
+        _l("Your name"), validators=[DataRequired(), Length(max=100), single_line]
+    )
     organization = StringField(_l("Company or firm"), validators=[DataRequired(), Length(max=200)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(
@@ -63,7 +66,9 @@ class ResetPasswordForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)])
+    display_name = StringField(
+        _l("Your name"), validators=[DataRequired(), Length(max=100), single_line]
+    )
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)])
 

@@ -12,7 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.clock import utcnow
-from eventhub.core.db import UTCDateTime, enum_column
+from eventhub.core.db import LimitedText, UTCDateTime, enum_column
 from eventhub.extensions import db
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ class StartupProfile(db.Model):
     stage: Mapped[Stage | None] = mapped_column(enum_column(Stage, "stage"))
     amount_sought_krw: Mapped[int | None] = mapped_column(sa.BigInteger)
     one_liner: Mapped[str | None] = mapped_column(sa.String(200))
-    description: Mapped[str | None] = mapped_column(sa.Text)
+    description: Mapped[str | None] = mapped_column(LimitedText(5000))
     deck_url: Mapped[str | None] = mapped_column(sa.String(500))
     team_size: Mapped[int | None]
     contact_name: Mapped[str | None] = mapped_column(sa.String(100))
@@ -191,7 +191,7 @@ class InvestorProfile(db.Model):
     stages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     ticket_min_krw: Mapped[int | None] = mapped_column(sa.BigInteger)
     ticket_max_krw: Mapped[int | None] = mapped_column(sa.BigInteger)
-    notes: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(LimitedText(5000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -26,7 +26,7 @@ from wtforms.validators import (
 from eventhub.bookings.services import brn_is_valid
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.forms import BaseForm as FlaskForm
-from eventhub.core.forms import http_url
+from eventhub.core.forms import http_url, single_line
 
 STAGES = [
     SelectChoice("pre_seed", _l("Pre-seed")),
@@ -41,7 +41,9 @@ STAGES = [
 class IntakeForm(FlaskForm):
     """The pre-consultation intake (사전 문진), filled once and reused for every booking."""
 
-    company_name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
+    company_name = StringField(
+        _l("Company name"), validators=[DataRequired(), Length(max=200), single_line]
+    )
     business_registration_number = StringField(
         _l("Business registration number"), validators=[Optional(), Length(max=14)]
     )
@@ -66,7 +68,9 @@ class IntakeForm(FlaskForm):
         _l("Team size"),
         validators=[Optional(), NumberRange(min=1, max=100000, message=_l("At least one person."))],
     )
-    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=100)])
+    contact_name = StringField(
+        _l("Contact person"), validators=[DataRequired(), Length(max=100), single_line]
+    )
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     contact_email = EmailField(
         _l("Contact email"),

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.clock import utcnow
-from eventhub.core.db import UTCDateTime, enum_column
+from eventhub.core.db import LimitedText, UTCDateTime, enum_column
 from eventhub.extensions import db
 
 if TYPE_CHECKING:
@@ -183,7 +183,7 @@ class BookingStatusChange(db.Model):
         enum_column(BookingStatus, "from_status")
     )
     to_status: Mapped[BookingStatus] = mapped_column(enum_column(BookingStatus, "to_status"))
-    reason: Mapped[str | None] = mapped_column(sa.Text)
+    reason: Mapped[str | None] = mapped_column(LimitedText(2000))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

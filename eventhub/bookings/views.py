@@ -26,6 +26,7 @@ from eventhub.bookings.forms import (
 from eventhub.bookings.models import Booking, PitchSlot
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError, InvalidInput
+from eventhub.core.security import is_id
 from eventhub.core.urls import is_safe_redirect
 from eventhub.core.web import act_then_redirect, refusal
 from eventhub.extensions import csrf, db
@@ -250,9 +251,12 @@ def api_book(occurrence_id: int):
         return jsonify(error={"status": 415, "message": _("Send JSON.")}), 415
     if current_user.role != Role.startup:
         abort(403)
-    payload = request.get_json(silent=True) or {}
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        message = _('Send a JSON object such as {"slot_id": 12}.')
+        return jsonify(error={"status": 400, "message": message}), 400
     slot_id = payload.get("slot_id")
-    if not isinstance(slot_id, int):
+    if not is_id(slot_id):  # true is not slot 1, 2**64 is no slot at all
         return jsonify(error={"status": 400, "message": _("slot_id must be a number.")}), 400
     occurrence = occurrence_or_404(occurrence_id)
     booking = bookings.book_slot(

@@ -15,6 +15,7 @@ from eventhub.centers import services as centers
 from eventhub.centers.access import center_or_404
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.clock import utcnow
+from eventhub.core.forms import FIRST_DATE, LAST_DATE
 from eventhub.series import services as series_services
 
 
@@ -40,6 +41,15 @@ def index():
             month = datetime.strptime(filters["month"], "%Y-%m").date()  # noqa: DTZ007
         except ValueError:
             errors.append(_("Write the month as YYYY-MM; showing all months."))
+        if month is not None and not FIRST_DATE <= month <= LAST_DATE:
+            month = None
+            errors.append(
+                _(
+                    "Choose a month from %(first)s to %(last)s; showing all months.",
+                    first=FIRST_DATE.strftime("%Y-%m"),
+                    last=LAST_DATE.strftime("%Y-%m"),
+                )
+            )
     upcoming = series_services.upcoming_occurrences(
         now=utcnow(),
         limit=50,

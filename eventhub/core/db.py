@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from eventhub.core.errors import TextTooLong
+
 # Stable constraint names, so that migrations can drop and alter them on both backends.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -81,10 +83,54 @@ class UTCDateTime(sa.types.TypeDecorator):
         return process
 
 
+class LimitedText(sa.types.TypeDecorator):
+    """Text of at most `length` characters: TEXT in the database, bounded in the model.
+
+    A TEXT column keeps the schema (and every migration) as it was; VARCHAR(n) would bound
+    PostgreSQL only, since SQLite ignores the length. The bound is checked on assignment for
+    this and every String(n) column, on both backends (see `_refuse_too_long_text`).
+    """
+
+    impl = sa.Text
+    cache_ok = True
+
+    def __init__(self, length: int) -> None:
+        super().__init__()
+        self.length = length
+
+
 class Base(DeclarativeBase):
     """Base of every model."""
 
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Per mapped class: (attribute, longest) for every bounded text column.
+_BOUNDED: dict[type, list[tuple[str, int]]] = {}
+
+
+@event.listens_for(sa.orm.Mapper, "mapper_configured")
+def _collect_bounded_columns(mapper: Any, class_: type) -> None:
+    bounded = []
+    for prop in mapper.column_attrs:
+        column_type = prop.columns[0].type
+        longest = getattr(column_type, "length", None)
+        text = isinstance(column_type, (sa.String, LimitedText))
+        if longest and text and not isinstance(column_type, sa.Enum):
+            bounded.append((prop.key, longest))
+    _BOUNDED[class_] = bounded
+
+
+@event.listens_for(sa.orm.Session, "before_flush")
+def _refuse_too_long_text(session: sa.orm.Session, flush_context: Any, instances: Any) -> None:
+    """Refuse too-long text at flush, as a message for a person (422), instead of a database
+    error (PostgreSQL) or a silently stored megabyte (SQLite). At flush, not on assignment:
+    a service may set a raw value and normalize it before it is written."""
+    for instance in (*session.new, *session.dirty):
+        for key, longest in _BOUNDED.get(type(instance), ()):
+            value = instance.__dict__.get(key)
+            if isinstance(value, str) and len(value) > longest:
+                raise TextTooLong(longest)
 
 
 def enum_column(enum_cls: type, name: str, **kwargs: Any) -> sa.Enum:

@@ -26,6 +26,15 @@ class InvalidInput(DomainError):
     message = lazy_gettext("Please check what you entered.")
 
 
+class TextTooLong(InvalidInput):
+    """Text longer than its column allows (the forms say so first; this is the last guard)."""
+
+    def __init__(self, longest: int) -> None:
+        super().__init__(
+            lazy_gettext("This text is too long: at most %(max)s characters.", max=longest)
+        )
+
+
 class NotFound(DomainError):
     status = 404
     message = lazy_gettext("This page does not exist.")

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from eventhub.bookings.forms import STAGES
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.forms import BaseForm as FlaskForm
-from eventhub.core.forms import MultiCheckboxField
+from eventhub.core.forms import MultiCheckboxField, single_line
 
 INDUSTRY_CHOICES = [SelectChoice(code, label) for code, label in INDUSTRIES.items()]
 
@@ -32,8 +32,10 @@ class InvestorForm(FlaskForm):
             Email(message=_l("Enter a valid email address."), check_deliverability=False),
         ],
     )
-    firm = StringField(_l("Firm"), validators=[DataRequired(), Length(max=200)])
-    person_name = StringField(_l("Person"), validators=[DataRequired(), Length(max=100)])
+    firm = StringField(_l("Firm"), validators=[DataRequired(), Length(max=200), single_line])
+    person_name = StringField(
+        _l("Person"), validators=[DataRequired(), Length(max=100), single_line]
+    )
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     focus_industries = MultiCheckboxField(_l("Focus industries"), choices=INDUSTRY_CHOICES)
     stages = MultiCheckboxField(_l("Stages"), choices=STAGES)
@@ -58,13 +60,16 @@ class ImportForm(FlaskForm):
 
 
 class ImportConfirmForm(FlaskForm):
-    content = StringField(validators=[DataRequired()])
-    filename = StringField(validators=[DataRequired()])
+    # The uploaded file again, as the preview page carried it; the request size caps it too.
+    content = StringField(validators=[DataRequired(), Length(max=10 * 1024 * 1024)])
+    filename = StringField(validators=[DataRequired(), Length(max=255)])
 
 
 class InviteForm(FlaskForm):
     investor_ids = MultiCheckboxField(_l("From the directory"), choices=[], coerce=int)
-    emails = TextAreaField(_l("Or paste email addresses"), validators=[Optional()])
+    emails = TextAreaField(
+        _l("Or paste email addresses"), validators=[Optional(), Length(max=50_000)]
+    )
     whole_series = BooleanField(_l("Invite to every future date of this series"))
 
 

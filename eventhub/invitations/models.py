@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.clock import utcnow
-from eventhub.core.db import UTCDateTime, enum_column
+from eventhub.core.db import LimitedText, UTCDateTime, enum_column
 from eventhub.extensions import db
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class FollowUp(db.Model):
     startup_id: Mapped[int] = mapped_column(
         sa.ForeignKey("startup_profile.id", ondelete="CASCADE"), index=True
     )
-    note: Mapped[str | None] = mapped_column(sa.Text)
+    note: Mapped[str | None] = mapped_column(LimitedText(1000))
     # The startup sees the firm's name only when the investor allows it.
     share_with_startup: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -107,7 +107,7 @@ class Outcome(db.Model):
     kind: Mapped[OutcomeKind] = mapped_column(enum_column(OutcomeKind, "outcome_kind"))
     amount_krw: Mapped[int | None] = mapped_column(sa.BigInteger)
     happened_on: Mapped[date]
-    note: Mapped[str | None] = mapped_column(sa.Text)
+    note: Mapped[str | None] = mapped_column(LimitedText(1000))
     recorded_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )

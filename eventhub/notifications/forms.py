@@ -9,7 +9,7 @@ from wtforms import BooleanField, SelectChoice, StringField, SubmitField, TextAr
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from eventhub.core.errors import InvalidInput
-from eventhub.core.forms import BaseForm, MultiCheckboxField
+from eventhub.core.forms import BaseForm, MultiCheckboxField, single_line
 from eventhub.notifications.models import (
     ANNOUNCEMENT_AUDIENCE_LABELS,
     AUDIENCE_LABELS,
@@ -49,10 +49,12 @@ class AnnouncementForm(BaseForm):
         choices=[SelectChoice(a.value, label) for a, label in ANNOUNCEMENT_AUDIENCE_LABELS.items()],
         validators=[DataRequired(_l("Choose who should receive the announcement."))],
     )
-    subject_ko = StringField(_l("Subject (Korean)"), validators=[DataRequired(), Length(max=200)])
+    subject_ko = StringField(
+        _l("Subject (Korean)"), validators=[DataRequired(), Length(max=200), single_line]
+    )
     body_ko = TextAreaField(_l("Message (Korean)"), validators=[DataRequired(), Length(max=10000)])
     subject_en = StringField(
-        _l("Subject (English, optional)"), validators=[Optional(), Length(max=200)]
+        _l("Subject (English, optional)"), validators=[Optional(), Length(max=200), single_line]
     )
     body_en = TextAreaField(
         _l("Message (English, optional)"), validators=[Optional(), Length(max=10000)]

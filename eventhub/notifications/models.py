@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eventhub.core.clock import utcnow
-from eventhub.core.db import UTCDateTime
+from eventhub.core.db import LimitedText, UTCDateTime
 from eventhub.extensions import db
 from eventhub.series.models import Audience
 
@@ -59,9 +59,9 @@ class Announcement(db.Model):
         sa.ForeignKey("occurrence.id", ondelete="CASCADE"), index=True
     )
     subject_ko: Mapped[str] = mapped_column(sa.String(200))
-    body_ko: Mapped[str] = mapped_column(sa.Text)
+    body_ko: Mapped[str] = mapped_column(LimitedText(10_000))
     subject_en: Mapped[str] = mapped_column(sa.String(200))
-    body_en: Mapped[str] = mapped_column(sa.Text)
+    body_en: Mapped[str] = mapped_column(LimitedText(10_000))
     audiences: Mapped[list[str]] = mapped_column(sa.JSON)
     recipient_count: Mapped[int] = mapped_column(default=0)
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

@@ -25,6 +25,7 @@ from eventhub.core import outbox, outbox_page
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError
 from eventhub.core.outbox import KIND_LABELS, STATUS_LABELS, MessageKind, OutboxStatus
+from eventhub.core.security import id_arg, page_arg
 from eventhub.core.web import act_then_redirect, refusal
 from eventhub.extensions import csrf, db
 from eventhub.notifications import bp
@@ -138,14 +139,14 @@ def outbox_list(slug: str):
     center = managed_center(slug)
     status = _enum_arg("status", OutboxStatus)
     kind = _enum_arg("kind", MessageKind)
-    occurrence_id = request.args.get("occurrence", type=int)
+    occurrence_id = request.args.get("occurrence", type=id_arg)
     page = outbox_page.outbox_page(
         center_id=center.id,
         status=status,
         kind=kind,
         recipient=request.args.get("q", ""),
         occurrence_id=occurrence_id,
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=page_arg),
     )
     return render_template(
         "notifications/outbox.html",
@@ -280,7 +281,8 @@ def my_preferences():
 @csrf.exempt  # RFC 8058: the mail program posts "List-Unsubscribe=One-Click" without a form
 def unsubscribe(token: str):
     email = notifications.email_for_token(token)
-    if request.method == "GET":
+    if request.method != "POST":
+        # GET and HEAD (mail scanners, link previews) only show the way; the POST acts.
         return redirect(url_for("notifications.preferences", token=token))
     notifications.set_reminders(email, enabled=False, now=utcnow())
     return render_template("notifications/unsubscribed.html", email=email)

@@ -26,7 +26,7 @@ from wtforms.validators import (
 
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.forms import BaseForm as FlaskForm
-from eventhub.core.forms import MultiCheckboxField, http_url
+from eventhub.core.forms import MultiCheckboxField, http_url, single_line
 from eventhub.core.i18n import is_valid_timezone
 from eventhub.series.models import BookingMode, HolidayPolicy, SeriesStatus, WaitlistMode
 from eventhub.series.recurrence import RuleSpec, build_rrule, spec_from_rrule
@@ -49,10 +49,21 @@ def _zone(form: FlaskForm, field: StringField) -> None:
 
 
 class SeriesForm(FlaskForm):
-    title_ko = StringField(_l("Title (Korean)"), validators=[DataRequired(), Length(max=200)])
-    title_en = StringField(_l("Title (English)"), validators=[DataRequired(), Length(max=200)])
-    description_ko = TextAreaField(_l("Description (Korean, Markdown)"), validators=[Optional()])
-    description_en = TextAreaField(_l("Description (English, Markdown)"), validators=[Optional()])
+    # Titles go into mail subjects: one line.
+    title_ko = StringField(
+        _l("Title (Korean)"), validators=[DataRequired(), Length(max=200), single_line]
+    )
+    title_en = StringField(
+        _l("Title (English)"), validators=[DataRequired(), Length(max=200), single_line]
+    )
+    description_ko = TextAreaField(
+        _l("Description (Korean, Markdown)"),
+        validators=[Optional(), Length(max=10_000)],
+    )
+    description_en = TextAreaField(
+        _l("Description (English, Markdown)"),
+        validators=[Optional(), Length(max=10_000)],
+    )
     venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
     venue_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     online_url = StringField(_l("Online link"), validators=[Optional(), Length(max=500), http_url])
@@ -154,7 +165,8 @@ class SeriesForm(FlaskForm):
         default="skip",
     )
     extra_holidays = TextAreaField(
-        _l("Extra closed dates (one per line: YYYY-MM-DD name)"), validators=[Optional()]
+        _l("Extra closed dates (one per line: YYYY-MM-DD name)"),
+        validators=[Optional(), Length(max=5000)],
     )
     session_offset_minutes = IntegerField(
         _l("Pitch session starts after (minutes)"),

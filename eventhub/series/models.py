@@ -13,7 +13,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.clock import utcnow
-from eventhub.core.db import UTCDateTime, enum_column
+from eventhub.core.db import LimitedText, UTCDateTime, enum_column
 from eventhub.extensions import db
 
 if TYPE_CHECKING:
@@ -73,8 +73,8 @@ class EventSeries(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
     title_ko: Mapped[str] = mapped_column(sa.String(200))
     title_en: Mapped[str] = mapped_column(sa.String(200))
-    description_ko: Mapped[str] = mapped_column(sa.Text, default="")
-    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    description_ko: Mapped[str] = mapped_column(LimitedText(10_000), default="")
+    description_en: Mapped[str] = mapped_column(LimitedText(10_000), default="")
     venue_name: Mapped[str | None] = mapped_column(sa.String(200))
     venue_address: Mapped[str | None] = mapped_column(sa.String(300))
     online_url: Mapped[str | None] = mapped_column(sa.String(500))
@@ -83,7 +83,7 @@ class EventSeries(db.Model):
     start_date: Mapped[date]
     start_time: Mapped[time]
     duration_minutes: Mapped[int]
-    rrule: Mapped[str | None] = mapped_column(sa.Text)
+    rrule: Mapped[str | None] = mapped_column(LimitedText(1000))
     holiday_policy: Mapped[HolidayPolicy] = mapped_column(
         enum_column(HolidayPolicy, "holiday_policy"), default=HolidayPolicy.keep
     )
@@ -186,7 +186,7 @@ class Occurrence(db.Model):
     status: Mapped[OccurrenceStatus] = mapped_column(
         enum_column(OccurrenceStatus, "occurrence_status"), default=OccurrenceStatus.scheduled
     )
-    cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
+    cancel_reason: Mapped[str | None] = mapped_column(LimitedText(2000))
     # Per-occurrence overrides; NULL means "as the series says".
     venue_name: Mapped[str | None] = mapped_column(sa.String(200))
     venue_address: Mapped[str | None] = mapped_column(sa.String(300))
@@ -322,7 +322,7 @@ class OccurrenceChange(db.Model):
     kind: Mapped[ChangeKind] = mapped_column(enum_column(ChangeKind, "change_kind"))
     before: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     after: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    reason: Mapped[str | None] = mapped_column(sa.Text)
+    reason: Mapped[str | None] = mapped_column(LimitedText(2000))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set by the reminders issue once everyone concerned has been told.

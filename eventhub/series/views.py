@@ -17,6 +17,7 @@ from eventhub.bookings import services as bookings
 from eventhub.centers.access import managed_center
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError
+from eventhub.core.security import id_arg
 from eventhub.core.web import refusal
 from eventhub.extensions import db
 from eventhub.invitations import services as invitations
@@ -215,7 +216,7 @@ def edit(slug: str):
     form = SeriesEditForm()
     if request.method == "GET":
         form = SeriesEditForm(data=form_data_from_values(series_services.values_of(series)))
-        wanted = request.args.get("from", type=int)
+        wanted = request.args.get("from", type=id_arg)
         if wanted:
             form.scope.data = "following"
             form.from_occurrence.data = str(wanted)
