@@ -15,18 +15,26 @@ def _is_import(line: str) -> bool:
     )
 
 
+def _reason(line: str) -> bool:
+    """A comment that says something: not only a linter's `noqa` or a formatter's `fmt`."""
+    if "#" not in line:
+        return False
+    comment = line.split("#", 1)[1].strip()
+    return bool(comment) and not comment.startswith(("noqa", "fmt:", "type:"))
+
+
 def _explained(lines: list[str], node: ast.ImportFrom) -> bool:
     """An import is explained by a comment on one of its lines, or on the line above the
     block of imports it belongs to."""
     block = range(node.lineno - 1, (node.end_lineno or node.lineno))
-    if any("#" in lines[i] for i in block):
+    if any(_reason(lines[i]) for i in block):
         return True
     above = node.lineno - 2
     while above >= 0 and _is_import(lines[above]):
-        if "#" in lines[above]:
+        if _reason(lines[above]):
             return True
         above -= 1
-    return above >= 0 and lines[above].strip().startswith("#")
+    return above >= 0 and _reason(lines[above])
 
 
 def test_function_level_imports_of_eventhub_say_why():

@@ -25,9 +25,9 @@ def expire_offers_job(app: Flask, stop: threading.Event | None = None) -> int:
             if stop and stop.is_set():
                 break
             done = False
-            with unit_of_work(f"expiring the offer of booking {booking_id}"):
+            with unit_of_work(f"expiring the offer of booking {booking_id}") as unit:
                 done = expire_offer(booking_id, now=now)
-            expired += int(done)
+            expired += int(done and unit.committed)
         db.session.remove()
     if expired:
         log.info("expired %d waitlist offers", expired)

@@ -72,6 +72,8 @@ CANCELLABLE: tuple[BookingStatus, ...] = (
 )  # fmt: skip
 # The day happened: attendance is marked.
 ATTENDANCE: tuple[BookingStatus, ...] = (S.attended, S.no_show)
+# Applications the organizers still have to decide on (the screening list).
+APPLICATIONS: tuple[BookingStatus, ...] = (S.applied, S.approved)
 # Waiting for the organizers' decision: applications and waitlist places.
 SCREENABLE: tuple[BookingStatus, ...] = (S.applied, S.approved, S.waitlisted)
 

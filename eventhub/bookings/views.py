@@ -23,7 +23,7 @@ from eventhub.bookings.forms import (
     ShiftForm,
     SlotForm,
 )
-from eventhub.bookings.models import Booking, PitchSlot
+from eventhub.bookings.models import APPLICATIONS, Booking, BookingStatus, PitchSlot
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError, InvalidInput
 from eventhub.core.security import is_id
@@ -286,7 +286,7 @@ def manage(occurrence_id: int):
         occurrence=occurrence,
         series=occurrence.series,
         grid=bookings.slot_grid(occurrence_id),
-        applications=[b for b in rows if b.status.value in ("applied", "approved")],
+        applications=[b for b in rows if b.status in APPLICATIONS],
         waitlist=bookings.waitlist(occurrence_id),
         history=rows,
         free=bookings.free_slots(occurrence_id),
@@ -312,7 +312,7 @@ def approve(booking_id: int, verb: str):
 
     def action() -> None:
         slot = _slot(booking.occurrence, slot_id) if slot_id else None
-        if verb == "assign" and booking.status.value == "confirmed":
+        if verb == "assign" and booking.status == BookingStatus.confirmed:
             if slot is None:
                 raise bookings.SlotNotFound()
             bookings.switch_slot(

@@ -154,7 +154,7 @@ def booking_invitation(booking: Any, *, method: str) -> str:
     """A METHOD:REQUEST (or CANCEL) calendar object for a startup's pitch slot."""
     occurrence, startup = booking.occurrence, booking.startup
     series = occurrence.series
-    email = startup.contact_email or (startup.user.email if startup.user else "")
+    email = startup.mail_address or ""
     return _invitation(
         method=method,
         occurrence=occurrence,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from eventhub.core.metrics import count_job_failure
 from eventhub.extensions import db
@@ -37,15 +38,24 @@ def is_postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
+@dataclass
+class Unit:
+    """What became of a unit of work: `committed` is true once its commit went through."""
+
+    committed: bool = False
+
+
 @contextmanager
-def unit_of_work(what: str) -> Iterator[None]:
+def unit_of_work(what: str) -> Iterator[Unit]:
     """One unit of a job's work (one message, one occurrence, one offer) in a write transaction
     of its own: committed when the block ends, rolled back and logged if it raises, so one
     failure can neither undo nor repeat the others."""
+    unit = Unit()
     try:
         begin_write()
-        yield
+        yield unit
         db.session.commit()
+        unit.committed = True
     except Exception:
         db.session.rollback()
         count_job_failure()

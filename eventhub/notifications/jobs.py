@@ -29,9 +29,9 @@ def _plan(
         if stop and stop.is_set():
             break
         done = False
-        with unit_of_work(f"planning the reminders of occurrence {occurrence_id}"):
+        with unit_of_work(f"planning the reminders of occurrence {occurrence_id}") as unit:
             done = plan_occurrence(occurrence_id, now=now, force=force)
-        planned += int(done)
+        planned += int(done and unit.committed)
     return planned
 
 

@@ -128,8 +128,10 @@ def set_reminders(email: str, *, enabled: bool, now: datetime) -> None:
             .where(*theirs, OutboxMessage.cancel_reason == OPTED_OUT)
             .distinct()
         ).all()
-        for occurrence_id in occurrence_ids:
-            request_planning(occurrence_id)
+        # ...and those never planned because the address was off when their date was planned.
+        for occurrence_id in {*occurrence_ids, *upcoming_occurrence_ids(now)}:
+            if occurrence_id is not None:
+                request_planning(occurrence_id)
     audit.record(
         "notifications.preference", obj=preference, actor_id=None, now=now, reminders=enabled
     )
@@ -413,6 +415,8 @@ def sync_occurrence_reminders(occurrence: Occurrence, *, now: datetime) -> int:
             continue
         row = existing.get(key)
         if row is not None:
+            if row.status == OutboxStatus.pending:
+                _readdress(row, reminder)
             if row.status == OutboxStatus.cancelled and row.cancel_reason in REVIVABLE:
                 # Wanted again: the text is refreshed anyway just before it is sent.
                 row.status, row.cancel_reason, row.due_at = (
@@ -486,6 +490,16 @@ def plan_occurrence(occurrence_id: int, *, now: datetime, force: bool = False) -
     return True
 
 
+def _readdress(row: OutboxMessage, planned: PlannedReminder) -> None:
+    """A reminder goes to the person's address and language as they are now: a startup that
+    corrected its contact address, an investor whose entry was corrected, a new language."""
+    if row.recipient.strip().lower() != planned.recipient.strip().lower():
+        row.recipient = planned.recipient
+        row.headers = unsubscribe_headers(planned.recipient)
+    if row.locale != planned.locale:
+        row.locale = planned.locale
+
+
 def check_reminder(message: OutboxMessage, now: datetime) -> str | None:
     """Just before sending: None if the reminder is still true (its text refreshed from the
     current data), else why it must not be sent."""
@@ -497,6 +511,7 @@ def check_reminder(message: OutboxMessage, now: datetime) -> str | None:
     planned = plan_occurrence_reminders(occurrence).get(message.key)
     if planned is None:
         return SUPERSEDED
+    _readdress(message, planned)
     if not reminders_enabled(message.recipient):
         return OPTED_OUT
     outbox.rerender(message, **_context_for(planned))

@@ -28,7 +28,13 @@ from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.forms import BaseForm as FlaskForm
 from eventhub.core.forms import MultiCheckboxField, http_url, single_line
 from eventhub.core.i18n import is_valid_timezone
-from eventhub.series.models import BookingMode, HolidayPolicy, SeriesStatus, WaitlistMode
+from eventhub.series.models import (
+    POLICY_DEFAULTS,
+    BookingMode,
+    HolidayPolicy,
+    SeriesStatus,
+    WaitlistMode,
+)
 from eventhub.series.recurrence import RuleSpec, build_rrule, spec_from_rrule
 from eventhub.series.services import SeriesValues, parse_extra_holidays
 
@@ -170,21 +176,23 @@ class SeriesForm(FlaskForm):
     )
     session_offset_minutes = IntegerField(
         _l("Pitch session starts after (minutes)"),
-        default=30,
+        default=POLICY_DEFAULTS["session_offset_minutes"],
         validators=[InputRequired(), NumberRange(min=0, max=1440)],
     )
     slot_minutes = IntegerField(
         _l("Slot length, pitch and Q&A (minutes)"),
-        default=15,
+        default=POLICY_DEFAULTS["slot_minutes"],
         validators=[InputRequired(), NumberRange(min=1, max=240)],
     )
     gap_minutes = IntegerField(
         _l("Gap between slots (minutes)"),
-        default=0,
+        default=POLICY_DEFAULTS["gap_minutes"],
         validators=[InputRequired(), NumberRange(min=0, max=120)],
     )
     slot_count = IntegerField(
-        _l("Number of slots"), default=8, validators=[InputRequired(), NumberRange(min=1, max=100)]
+        _l("Number of slots"),
+        default=POLICY_DEFAULTS["slot_count"],
+        validators=[InputRequired(), NumberRange(min=1, max=100)],
     )
     break_every = IntegerField(
         _l("A break after every N slots"),
@@ -192,7 +200,7 @@ class SeriesForm(FlaskForm):
     )
     break_minutes = IntegerField(
         _l("Break length (minutes)"),
-        default=10,
+        default=POLICY_DEFAULTS["break_minutes"],
         validators=[InputRequired(), NumberRange(min=0, max=120)],
     )
     booking_mode = RadioField(
@@ -213,22 +221,22 @@ class SeriesForm(FlaskForm):
     )
     offer_hold_hours = IntegerField(
         _l("Hold of an offer (hours)"),
-        default=24,
+        default=POLICY_DEFAULTS["offer_hold_hours"],
         validators=[InputRequired(), NumberRange(min=1, max=168)],
     )
     registration_opens_days = IntegerField(
         _l("Registration opens (days before)"),
-        default=30,
+        default=POLICY_DEFAULTS["registration_opens_days"],
         validators=[InputRequired(), NumberRange(min=0, max=365)],
     )
     registration_closes_hours = IntegerField(
         _l("Registration closes (hours before)"),
-        default=48,
+        default=POLICY_DEFAULTS["registration_closes_hours"],
         validators=[InputRequired(), NumberRange(min=0, max=720)],
     )
     cancel_cutoff_hours = IntegerField(
         _l("Cancellations and changes until (hours before)"),
-        default=48,
+        default=POLICY_DEFAULTS["cancel_cutoff_hours"],
         validators=[InputRequired(), NumberRange(min=0, max=720)],
     )
     eligible_industries = MultiCheckboxField(

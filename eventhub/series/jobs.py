@@ -27,10 +27,12 @@ def horizon_job(app: Flask, stop: threading.Event | None = None) -> int:
             if stop and stop.is_set():
                 break
             added: list = []
-            with unit_of_work(f"extending the horizon of series {series_id}"):
+            with unit_of_work(f"extending the horizon of series {series_id}") as unit:
                 series = db.session.get(EventSeries, series_id)
                 if series is not None:
                     added = materialize_occurrences(series, until=until)
+            if not unit.committed:
+                added = []
             total += len(added)
             if added:
                 log.info("series %s: %d new occurrences", series_id, len(added))

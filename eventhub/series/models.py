@@ -30,6 +30,21 @@ class WaitlistMode(StrEnum):
     offer = "offer"  # the first in line is offered the slot for a limited time
 
 
+# What a new series starts with for its slot layout and registration policy: the model's
+# defaults, the edit form's and the service's (one place for the numbers).
+POLICY_DEFAULTS: dict[str, int] = {
+    "session_offset_minutes": 30,
+    "slot_minutes": 15,
+    "gap_minutes": 0,
+    "slot_count": 8,
+    "break_minutes": 10,
+    "offer_hold_hours": 24,
+    "registration_opens_days": 30,
+    "registration_closes_hours": 48,
+    "cancel_cutoff_hours": 48,
+}
+
+
 class SeriesStatus(StrEnum):
     draft = "draft"
     published = "published"
@@ -92,12 +107,27 @@ class EventSeries(db.Model):
     )
     is_public: Mapped[bool] = mapped_column(default=True)
     # Slot layout every occurrence inherits.
-    session_offset_minutes: Mapped[int] = mapped_column(default=30, server_default=sa.text("30"))
-    slot_minutes: Mapped[int] = mapped_column(default=15, server_default=sa.text("15"))
-    gap_minutes: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
-    slot_count: Mapped[int] = mapped_column(default=8, server_default=sa.text("8"))
+    session_offset_minutes: Mapped[int] = mapped_column(
+        default=POLICY_DEFAULTS["session_offset_minutes"],
+        server_default=sa.text(str(POLICY_DEFAULTS["session_offset_minutes"])),
+    )
+    slot_minutes: Mapped[int] = mapped_column(
+        default=POLICY_DEFAULTS["slot_minutes"],
+        server_default=sa.text(str(POLICY_DEFAULTS["slot_minutes"])),
+    )
+    gap_minutes: Mapped[int] = mapped_column(
+        default=POLICY_DEFAULTS["gap_minutes"],
+        server_default=sa.text(str(POLICY_DEFAULTS["gap_minutes"])),
+    )
+    slot_count: Mapped[int] = mapped_column(
+        default=POLICY_DEFAULTS["slot_count"],
+        server_default=sa.text(str(POLICY_DEFAULTS["slot_count"])),
+    )
     break_every: Mapped[int | None]  # a break after every N slots
-    break_minutes: Mapped[int] = mapped_column(default=10, server_default=sa.text("10"))
+    break_minutes: Mapped[int] = mapped_column(
+        default=POLICY_DEFAULTS["break_minutes"],
+        server_default=sa.text(str(POLICY_DEFAULTS["break_minutes"])),
+    )
     # Registration policy (an occurrence may override the instants).
     booking_mode: Mapped[BookingMode] = mapped_column(
         enum_column(BookingMode, "booking_mode"),
@@ -109,10 +139,22 @@ class EventSeries(db.Model):
         default=WaitlistMode.offer,
         server_default=WaitlistMode.offer.value,
     )
-    offer_hold_hours: Mapped[int] = mapped_column(default=24, server_default=sa.text("24"))
-    registration_opens_days: Mapped[int] = mapped_column(default=30, server_default=sa.text("30"))
-    registration_closes_hours: Mapped[int] = mapped_column(default=48, server_default=sa.text("48"))
-    cancel_cutoff_hours: Mapped[int] = mapped_column(default=48, server_default=sa.text("48"))
+    offer_hold_hours: Mapped[int] = mapped_column(
+        default=POLICY_DEFAULTS["offer_hold_hours"],
+        server_default=sa.text(str(POLICY_DEFAULTS["offer_hold_hours"])),
+    )
+    registration_opens_days: Mapped[int] = mapped_column(
+        default=POLICY_DEFAULTS["registration_opens_days"],
+        server_default=sa.text(str(POLICY_DEFAULTS["registration_opens_days"])),
+    )
+    registration_closes_hours: Mapped[int] = mapped_column(
+        default=POLICY_DEFAULTS["registration_closes_hours"],
+        server_default=sa.text(str(POLICY_DEFAULTS["registration_closes_hours"])),
+    )
+    cancel_cutoff_hours: Mapped[int] = mapped_column(
+        default=POLICY_DEFAULTS["cancel_cutoff_hours"],
+        server_default=sa.text(str(POLICY_DEFAULTS["cancel_cutoff_hours"])),
+    )
     # Industry codes allowed to book; NULL or empty means every industry.
     eligible_industries: Mapped[list[str] | None] = mapped_column(sa.JSON)
     # Dates the organizer closes on top of the country's public holidays: {"2026-12-31": "종무식"}.

@@ -25,18 +25,25 @@ from eventhub.series.models import Occurrence, PlanningRequest
 _PENDING = "eventhub.planning_requests"
 
 
-def request_planning(occurrence_id: int | None) -> None:
-    """Note that the reminders about `occurrence_id` need planning (written at commit)."""
-    if occurrence_id is not None:
-        db.session().info.setdefault(_PENDING, set()).add(occurrence_id)
+def request_planning(occurrence: Occurrence | int) -> None:
+    """Note that the reminders about `occurrence` need planning (written at commit). Give the
+    occurrence itself when it may not have an id yet: the id is read after the last flush."""
+    if occurrence is None:
+        raise ValueError("request_planning needs an occurrence")
+    db.session().info.setdefault(_PENDING, []).append(occurrence)
+
+
+def _requested_ids(pending: list[Occurrence | int]) -> list[int]:
+    ids = {item if isinstance(item, int) else item.id for item in pending}
+    return sorted(i for i in ids if i is not None)
 
 
 @event.listens_for(Session, "before_commit")
 def _write_requests(session: Session) -> None:
     if session.in_nested_transaction() or not session.info.get(_PENDING):
         return
-    session.flush()  # a flush may still add ids (an occurrence created in this transaction)
-    wanted = sorted(session.info.pop(_PENDING, ()))
+    session.flush()  # new occurrences get their ids
+    wanted = _requested_ids(session.info.pop(_PENDING, []))
     if not wanted:
         return
     # One statement; an occurrence deleted in this same transaction has nothing left to plan.
@@ -50,4 +57,8 @@ def _write_requests(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_requests(session: Session) -> None:
+    # A SAVEPOINT rolled back (a caught IntegrityError) leaves the outer transaction going on,
+    # with its own changes and their requests: keep them. Planning too much is harmless.
+    if session.in_nested_transaction():
+        return
     session.info.pop(_PENDING, None)

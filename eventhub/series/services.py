@@ -29,6 +29,7 @@ from eventhub.extensions import db
 from eventhub.invitations import services as invitations
 from eventhub.series import rules
 from eventhub.series.models import (
+    POLICY_DEFAULTS,
     BookingMode,
     ChangeKind,
     EventSeries,
@@ -128,18 +129,18 @@ class SeriesValues:
     is_public: bool = True
     status: SeriesStatus = SeriesStatus.published
     # Slot layout and registration policy (defaults as in the model).
-    session_offset_minutes: int = 30
-    slot_minutes: int = 15
-    gap_minutes: int = 0
-    slot_count: int = 8
+    session_offset_minutes: int = POLICY_DEFAULTS["session_offset_minutes"]
+    slot_minutes: int = POLICY_DEFAULTS["slot_minutes"]
+    gap_minutes: int = POLICY_DEFAULTS["gap_minutes"]
+    slot_count: int = POLICY_DEFAULTS["slot_count"]
     break_every: int | None = None
-    break_minutes: int = 10
+    break_minutes: int = POLICY_DEFAULTS["break_minutes"]
     booking_mode: BookingMode = BookingMode.first_come
     waitlist_mode: WaitlistMode = WaitlistMode.offer
-    offer_hold_hours: int = 24
-    registration_opens_days: int = 30
-    registration_closes_hours: int = 48
-    cancel_cutoff_hours: int = 48
+    offer_hold_hours: int = POLICY_DEFAULTS["offer_hold_hours"]
+    registration_opens_days: int = POLICY_DEFAULTS["registration_opens_days"]
+    registration_closes_hours: int = POLICY_DEFAULTS["registration_closes_hours"]
+    cancel_cutoff_hours: int = POLICY_DEFAULTS["cancel_cutoff_hours"]
     eligible_industries: list[str] = field(default_factory=list)
 
     def session_minutes(self) -> int:

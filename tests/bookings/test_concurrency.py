@@ -274,3 +274,30 @@ def test_planners_racing_for_one_date_plan_it_once(app, db, make_occurrence, mak
     assert sorted(results) == [False, False, False, True]
     with app.app_context():
         assert len(_pending_reminders(db)) == 3
+
+
+def test_a_savepoint_rolled_back_keeps_the_planning_requests_of_its_transaction(
+    app, db, make_occurrence, make_startup, clock, plan_reminders
+):
+    from eventhub.series.planning import request_planning
+
+    occurrence_id = make_occurrence()
+    startup_id = make_startup("Carbonix")
+    with app.app_context():
+        slot = bookings.slots_of(occurrence_id)[0]
+        bookings.book_slot(
+            slot, startup=db.session.get(StartupProfile, startup_id), actor_id=None, now=clock
+        )
+        # A caught failure inside a SAVEPOINT (what an IntegrityError turned into a rule's
+        # "no" looks like) must not drop the booking's request.
+        savepoint = db.session.begin_nested()
+        request_planning(occurrence_id)
+        savepoint.rollback()
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanningRequest)) == 1
+        # A real rollback drops the requests with the changes they were about.
+        request_planning(occurrence_id)
+        db.session.rollback()
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanningRequest)) == 1
+    assert plan_reminders(clock) == 1

@@ -403,3 +403,27 @@ def test_turning_reminders_back_on_brings_back_the_ones_still_ahead(
             SLOT_2 - timedelta(days=1),
             SLOT_2 - timedelta(hours=2),
         ]
+
+
+def test_a_reminder_goes_to_the_address_the_startup_corrected_since_it_was_planned(
+    app, db, make_occurrence, make_startup, clock, smtp_server, send_mail, plan_reminders
+):
+    from eventhub.accounts import intake
+
+    occurrence_id = make_occurrence()
+    startup_id = make_startup("Carbonix")
+    with app.app_context():
+        book(db, occurrence_id, startup_id, now=clock)
+    plan_reminders(clock)
+    with app.app_context():
+        profile = db.session.get(StartupProfile, startup_id)
+        intake.update_intake(profile, now=clock, contact_email="ceo@carbonix.example")
+        db.session.commit()
+    send_mail(clock)
+    smtp_server.messages.clear()
+    send_mail(SLOT_2 - timedelta(days=7))
+    assert [str(m["To"]) for m in smtp_server.messages] == ["ceo@carbonix.example"]
+    # Its unsubscribe link is the new address's, too.
+    link = str(smtp_server.messages[0]["List-Unsubscribe"]).strip().strip("<>")
+    with app.app_context():
+        assert notifications.email_for_token(link.rsplit("/", 1)[1]) == "ceo@carbonix.example"

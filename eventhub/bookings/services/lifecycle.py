@@ -47,7 +47,49 @@ def _change(
     from_status = booking.status if booking.id is not None else None
     if not can_transition(from_status, to_status):
         raise WrongState()
-    request_planning(booking.occurrence.id)
+    booking.status = to_status
+    _record_change(booking, from_status, to_status, actor_id=actor_id, now=now, reason=reason)
+
+
+def _conditional_change(
+    booking: Booking,
+    from_status: BookingStatus,
+    to_status: BookingStatus,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    reason: str | None = None,
+    **values: Any,
+) -> bool:
+    """The same change as `_change`, decided by the database: one conditional UPDATE that
+    only changes the row while it still has `from_status` (the waitlist's promotions, where
+    two transactions may race for one startup). False when another transaction changed it."""
+    if not can_transition(from_status, to_status):
+        raise WrongState()
+    table = Booking.__table__
+    result = db.session.execute(
+        sa.update(table)
+        .where(table.c.id == booking.id, table.c.status == from_status.value)
+        .values(status=to_status.value, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    db.session.refresh(booking)
+    _record_change(booking, from_status, to_status, actor_id=actor_id, now=now, reason=reason)
+    return True
+
+
+def _record_change(
+    booking: Booking,
+    from_status: BookingStatus | None,
+    to_status: BookingStatus,
+    *,
+    actor_id: int | None,
+    now: datetime,
+    reason: str | None,
+) -> None:
+    request_planning(booking.occurrence)
     if from_status in SLOT_HOLDING or to_status in SLOT_HOLDING:
         _mark_lineup_changed(booking.occurrence, now)
     booking.history.append(
@@ -59,7 +101,6 @@ def _change(
             changed_at=now,
         )
     )
-    booking.status = to_status
     booking.updated_at = now
 
 

@@ -102,11 +102,7 @@ def carry_over(booking: Booking, *, actor_id: int | None, now: datetime) -> Book
     """Move an approved application or a waitlist place to the next occurrence of the series,
     with its screening kept and its place at the head of that waitlist."""
     booking = _lock(booking)
-    if booking.status not in (
-        BookingStatus.approved,
-        BookingStatus.waitlisted,
-        BookingStatus.applied,
-    ):
+    if booking.status not in SCREENABLE:
         raise WrongState()
     current = booking.occurrence
     following = db.session.scalar(

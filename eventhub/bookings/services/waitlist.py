@@ -11,14 +11,13 @@ from flask_babel import gettext as _
 from eventhub.bookings.models import (
     Booking,
     BookingStatus,
-    BookingStatusChange,
     PitchSlot,
 )
 from eventhub.bookings.services.lifecycle import (
     _change,
+    _conditional_change,
     _flush_or_conflict,
     _lock,
-    _mark_lineup_changed,
 )
 from eventhub.bookings.services.messages import (
     _notify,
@@ -28,7 +27,6 @@ from eventhub.bookings.services.slots import (
 )
 from eventhub.extensions import db
 from eventhub.series.models import WaitlistMode
-from eventhub.series.planning import request_planning
 
 
 def waitlist(occurrence_id: int) -> list[Booking]:
@@ -65,37 +63,23 @@ def fill_freed_slot(slot: PitchSlot, *, actor_id: int | None, now: datetime) -> 
     series = occurrence.series
     eligible = series.eligible_industries
     offer = series.waitlist_mode == WaitlistMode.offer
-    table = Booking.__table__
     for candidate in waitlist(occurrence.id):
         if eligible and candidate.startup.industry not in eligible:
             continue
         new_status = BookingStatus.offered if offer else BookingStatus.confirmed
         expires = now + timedelta(hours=series.offer_hold_hours) if offer else None
-        result = db.session.execute(
-            sa.update(table)
-            .where(table.c.id == candidate.id, table.c.status == BookingStatus.waitlisted.value)
-            .values(
-                status=new_status.value,
-                slot_id=slot.id,
-                offer_expires_at=expires,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
+        promoted = _conditional_change(
+            candidate,
+            BookingStatus.waitlisted,
+            new_status,
+            actor_id=actor_id,
+            now=now,
+            reason=_("A slot became free."),
+            slot_id=slot.id,
+            offer_expires_at=expires,
         )
-        if result.rowcount != 1:
+        if not promoted:
             continue
-        db.session.refresh(candidate)
-        request_planning(occurrence.id)
-        _mark_lineup_changed(occurrence, now)
-        candidate.history.append(
-            BookingStatusChange(
-                from_status=BookingStatus.waitlisted,
-                to_status=new_status,
-                reason=_("A slot became free."),
-                actor_id=actor_id,
-                changed_at=now,
-            )
-        )
         _flush_or_conflict()
         _notify(
             candidate, "offered" if offer else "confirmed", now=now,
