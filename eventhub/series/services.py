@@ -421,7 +421,7 @@ def create_series(
     )
     series = EventSeries(center=center, slug=_unique_slug(values.title_en), created_by_id=actor_id)
     _assign(series, values)
-    series.created_at = series.updated_at = now
+    series.created_at = series.updated_at = series.changed_at = now
     db.session.add(series)
     db.session.flush()
     notifications.add_default_rules(series)
@@ -495,7 +495,7 @@ def _record_change(
 ) -> None:
     """Bump the sequence, log who changed what, and leave a record for notifications."""
     occ.sequence += 1
-    occ.updated_at = now
+    occ.updated_at = occ.changed_at = now
     change = OccurrenceChange(
         occurrence=occ,
         kind=kind,
@@ -899,9 +899,9 @@ def apply_series_edit(
     else:
         target = series
         _assign(series, plan.preview.values)
-    target.updated_at = now
+    target.updated_at = target.changed_at = now
     series.sequence += 1
-    series.updated_at = now
+    series.updated_at = series.changed_at = now
     tz = target.tz
 
     # Skipped dates from the cut on are recomputed for the target.
