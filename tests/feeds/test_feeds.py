@@ -300,6 +300,7 @@ def test_horizon_job_leaves_the_feed_bytes_as_they_are(app, db, client, create_s
         body = feeds.render(feeds.FeedScope("center", db.session.scalar(sa.select(Center.id))),
                             locale="ko")  # fmt: skip
     assert body == first.data
+    assert b"LOCATION" not in body  # the series has no venue: no empty property
 
 
 def test_feed_without_last_modified_shows_a_series_removed_from_it(
@@ -581,3 +582,44 @@ def test_moving_and_cancelling_an_occurrence_sends_updated_invitations_with_the_
     moved = calendar_of(messages[2]).walk("VEVENT")[0]
     assert moved["DTSTART"].dt == slot_start
     assert "폭설" in messages[4].body_text
+
+
+def test_emailed_invitations_are_alternatives_of_the_body_stamped_when_made(
+    app, db, make_occurrence, make_startup, clock, smtp_server, send_mail
+):
+    from eventhub.accounts.models import StartupProfile
+    from eventhub.bookings import services as bookings
+
+    occurrence_id = make_occurrence()
+    startup_id = make_startup("Carbonix")
+    moved_at = clock + timedelta(hours=3)
+    with app.app_context():
+        bookings.book_slot(
+            bookings.slots_of(occurrence_id)[0],
+            startup=db.session.get(StartupProfile, startup_id), actor_id=None, now=clock,
+        )  # fmt: skip
+        db.session.commit()
+        occ = db.session.get(Occurrence, occurrence_id)
+        series_services.move_occurrence(
+            occ, start_at=occ.start_at + timedelta(hours=1), end_at=occ.end_at + timedelta(hours=1),
+            actor_id=None, now=moved_at,
+        )  # fmt: skip
+        db.session.commit()
+    assert send_mail(now=moved_at + timedelta(minutes=1)) == 2
+    shapes, stamps = [], []
+    for message in smtp_server.messages:
+        parts = list(message.iter_parts())
+        calendar = Calendar.from_ical(parts[-1].get_content())
+        shapes.append(
+            (message.get_content_type(), [p.get_content_type() for p in parts],
+             parts[-1].get_param("method"), str(calendar["METHOD"]))
+        )  # fmt: skip
+        event = calendar.walk("VEVENT")[0]
+        stamps.append(event["DTSTAMP"].dt)
+        assert "LOCATION" not in event  # the series has no venue: no empty property
+    alternative = ["text/plain", "text/html", "text/calendar"]
+    assert shapes == [
+        ("multipart/alternative", alternative, "REQUEST", "REQUEST"),
+        ("multipart/alternative", alternative, "REQUEST", "REQUEST"),
+    ]
+    assert stamps == [clock, moved_at]
