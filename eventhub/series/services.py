@@ -683,6 +683,7 @@ class EditPlan:
     items: list[EditItem]
     new_dates: list[PlannedDate]  # rule dates with no stored occurrence yet
     preview: Preview
+    horizon_end: datetime  # the edited series is stored up to here
 
     @property
     def conflicts(self) -> list[EditItem]:
@@ -720,6 +721,10 @@ def plan_series_edit(
     if scope == "all":
         _refuse_overlap_with_continuation(series, values)
     horizon_end = max(now + timedelta(days=horizon_days), series.materialized_until_at or now)
+    # To the end of that local day: rows are matched to the new rule by day, and a new time
+    # of day later than the horizon's must not turn the last stored day into a removed one.
+    last_day = horizon_end.astimezone(values.tz).date()
+    horizon_end = max(horizon_end, to_utc(datetime.combine(last_day, time(23, 59, 59)), values.tz))
     preview = prepare_values(values, country=series.center.country_code, horizon_end=horizon_end)
     tz = values.tz
     if scope == "following":
@@ -774,7 +779,10 @@ def plan_series_edit(
         action = "kept" if row.is_overridden or unchanged else "moved"
         items.append(EditItem(row, action, new_start, new_end, planned=match, **counts))
     new_dates = [p for p in planned if p.original.date() not in used]
-    return EditPlan(scope=scope, cut=cut, items=items, new_dates=new_dates, preview=preview)
+    return EditPlan(
+        scope=scope, cut=cut, items=items, new_dates=new_dates, preview=preview,
+        horizon_end=horizon_end,
+    )  # fmt: skip
 
 
 def _series_start(series: EventSeries) -> datetime:
@@ -937,9 +945,7 @@ def apply_series_edit(
             )
     db.session.flush()
     _store_planned(target, plan.new_dates)
-    target.materialized_until_at = max(
-        now + timedelta(days=horizon_days), series.materialized_until_at or now
-    )
+    target.materialized_until_at = plan.horizon_end
     db.session.flush()
     audit.record(
         "series.edited",

@@ -751,3 +751,22 @@ def test_split_series_cannot_be_extended_into_its_continuation(app, db, create_s
             "This series continues as another series from 2027-01-20. End it on or before "
             "2027-01-19, or edit the continuing series instead."
         )
+
+
+def test_later_time_of_day_keeps_the_last_date_before_the_horizon(app, db, create_series, clock):
+    # Stored up to 2027-03-17 15:00 KST: the 14:00 date of that day is the last one.
+    now = clock + timedelta(hours=5)
+    series_id = create_series(now=now, horizon_days=107)
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        services.apply_series_edit(
+            series, values=series_values(start_time=time(16, 0)), scope="all",
+            from_occurrence=None, keep_conflicts=False, actor_id=None, now=now, horizon_days=107,
+        )  # fmt: skip
+        db.session.commit()
+        assert _local_starts(db, series_id) == [
+            "2026-12-16 16:00", "2027-01-20 16:00", "2027-02-17 16:00", "2027-03-17 16:00",
+        ]  # fmt: skip
+        services.materialize_occurrences(series, until=now + timedelta(days=108))
+        db.session.commit()
+        assert len(_local_starts(db, series_id)) == 4
