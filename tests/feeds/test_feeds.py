@@ -623,3 +623,81 @@ def test_emailed_invitations_are_alternatives_of_the_body_stamped_when_made(
         ("multipart/alternative", alternative, "REQUEST", "REQUEST"),
     ]
     assert stamps == [clock, moved_at]
+
+
+# --- Warm feeds on PostgreSQL: the version in memory, kept by LISTEN/NOTIFY --------------------
+
+
+def _serve_until_changed(database_url: str, instance: str, url: str, ready, results) -> None:
+    """A separate web process: warm its cache, then ask for `url` with its ETag until the
+    answer changes; report when, and whether it ever asked the database for the version."""
+    import os
+    import time as clock_time
+    from pathlib import Path
+
+    from eventhub.extensions import db as database
+    from eventhub.feeds import versioning
+    from tests.conftest import make_test_app
+
+    app = make_test_app(database_url, Path(instance), FEED_VERSION_LISTEN=True)
+    with app.app_context():
+        listener = versioning.listener_for(database.engine.url)
+    deadline = clock_time.monotonic() + 20
+    while listener.current() is None and clock_time.monotonic() < deadline:
+        clock_time.sleep(0.01)
+    client = app.test_client()
+    etag = client.get(url).headers["ETag"]
+    ready.put(os.getpid())
+    deadline = clock_time.monotonic() + 10
+    seen = None
+    while seen is None and clock_time.monotonic() < deadline:
+        if client.get(url, headers={"If-None-Match": etag}).status_code == 200:
+            seen = clock_time.monotonic()
+        else:
+            clock_time.sleep(0.002)
+    results.put((seen, "eventhub_version_engine" in app.extensions))
+
+
+@pytest.mark.postgres_only
+def test_every_process_serves_a_committed_change_within_a_second(
+    app, db, create_series, database_url, tmp_path
+):
+    import multiprocessing
+    import time as clock_time
+
+    series_id = create_series(title_en="Warm Day")
+    url = "/calendar/centers/daegu.ics"
+    context = multiprocessing.get_context("spawn")
+    ready, results = context.Queue(), context.Queue()
+    processes = [
+        context.Process(
+            target=_serve_until_changed,
+            args=(database_url, str(tmp_path / f"instance-{n}"), url, ready, results),
+        )
+        for n in range(2)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        [ready.get(timeout=60) for _ in processes]
+        with app.app_context():
+            occ = db.session.scalars(
+                sa.select(Occurrence).where(Occurrence.series_id == series_id)
+                .order_by(Occurrence.start_at.desc())
+            ).first()  # fmt: skip
+            series_services.cancel_occurrence(
+                occ, reason="폭설", actor_id=None, now=datetime(2026, 12, 1, tzinfo=UTC)
+            )
+            db.session.commit()
+            committed = clock_time.monotonic()
+        reports = [results.get(timeout=30) for _ in processes]
+    finally:
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.terminate()
+    # Every process saw the change within a second, and none asked the database per request.
+    assert [(seen is not None and seen - committed < 1.0, asked) for seen, asked in reports] == [
+        (True, False),
+        (True, False),
+    ]

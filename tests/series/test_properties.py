@@ -264,11 +264,16 @@ def test_splits_and_resaves_keep_every_date_once_and_every_booking(
             assume(False)
         tz = ZoneInfo(zone)
 
+        # The horizon's own last day may gain or lose a date when a split changes the time of
+        # day (the horizon is an instant); every day before it must stay exactly as it was.
+        last_day = (now + timedelta(days=horizon_days)).astimezone(tz).date()
+
         def scheduled_days() -> list[date]:
             rows = db.session.scalars(
                 sa.select(Occurrence).where(Occurrence.status == OccurrenceStatus.scheduled)
             )
-            return sorted(o.start_at.astimezone(tz).date() for o in rows)
+            days = (o.start_at.astimezone(tz).date() for o in rows)
+            return sorted(day for day in days if day < last_day)
 
         days = scheduled_days()
         # Every third date is booked.
