@@ -100,7 +100,7 @@ def _measure(label: str, database_url: str) -> tuple[float, float, float]:
 
     from eventhub import create_app
     from eventhub.extensions import db
-    from eventhub.feeds import build
+    from eventhub.feeds import build, versioning
     from eventhub.feeds import services as feeds
 
     app = create_app(
@@ -172,8 +172,6 @@ def _measure(label: str, database_url: str) -> tuple[float, float, float]:
 
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            from eventhub.feeds import versioning
-
             listener = versioning.listener_for(db.engine.url)
             while listener.current() is None:
                 time.sleep(0.01)
@@ -224,6 +222,8 @@ def _measure(label: str, database_url: str) -> tuple[float, float, float]:
         f"  after renaming every series: {renamed_body.count(b'BEGIN:VEVENT')} VEVENTs, {len(renamed_body):,} bytes ({size_ratio:.3f}x); cold render {_median(renamed) * 1000:.1f} ms, {_median(renamed) / _median(serialized_after):.2f}x serialization against {cold_ratio:.2f}x before: {time_ratio:.2f}x (target within 10 %)"
     )
     with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            versioning.listener_for(db.engine.url).stop()  # before the database is dropped
         db.session.remove()
         db.engine.dispose()
         version_engine = app.extensions.get("eventhub_version_engine")

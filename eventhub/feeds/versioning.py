@@ -223,8 +223,10 @@ class VersionListener:
             self.heard_at = time.monotonic()
 
     def stop(self) -> None:
+        """Stop listening (requests then ask the database); returns once the thread ended."""
         self._stop.set()
         self.heard_at = -math.inf
+        self._thread.join(timeout=5)
 
     def _run(self) -> None:
         import psycopg
