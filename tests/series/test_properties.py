@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 from dateutil.rrule import rrulestr
 from hypothesis import HealthCheck, assume, given, settings
@@ -213,6 +214,7 @@ def _expanded(body: bytes, start: datetime, until: datetime):
     )
 
 
+@pytest.mark.icaljs
 @settings(
     max_examples=EXAMPLES or 40,
     deadline=None,
@@ -229,9 +231,10 @@ def _expanded(body: bytes, start: datetime, until: datetime):
         min_size=1,
         max_size=5,
     ),
+    sample=st.integers(0, 4),
 )
 def test_splits_and_resaves_keep_every_date_once_and_every_booking(
-    app, db, create_center, spec, zone, start_day, start_hour, policy, steps
+    app, db, create_center, spec, zone, start_day, start_hour, policy, steps, sample
 ):
     """Split a series at random dates (with a new time of day) and save its parts again
     through the form, any number of times: the days are exactly the first series' days, each
@@ -335,3 +338,13 @@ def test_splits_and_resaves_keep_every_date_once_and_every_booking(
         db.session.rollback()
         clean_database(db.engine)
     assert _expanded(body, now - timedelta(days=400), horizon) == expected
+    if sample == 0:  # ical.js through Node.js on a sample: a process per example
+        from tests.feeds.conftest import icaljs_expand
+
+        assert (
+            sorted(
+                (datetime.fromisoformat(i["start"]), datetime.fromisoformat(i["end"]), i["status"])
+                for i in icaljs_expand(body, horizon)
+            )
+            == expected
+        )
