@@ -631,7 +631,14 @@ def test_emailed_invitations_are_alternatives_of_the_body_stamped_when_made(
 def _serve_until_changed(database_url: str, instance: str, url: str, ready, results) -> None:
     """A separate web process: warm its cache, then ask for `url` with its ETag until the
     answer changes; report when, and whether it ever asked the database for the version."""
-    import os
+    try:
+        _serve_and_watch(database_url, instance, url, ready, results)
+    except Exception as exc:  # reported, so that the test fails with it instead of waiting
+        ready.put(repr(exc))
+        raise
+
+
+def _serve_and_watch(database_url: str, instance: str, url: str, ready, results) -> None:
     import time as clock_time
     from pathlib import Path
 
@@ -647,7 +654,7 @@ def _serve_until_changed(database_url: str, instance: str, url: str, ready, resu
         clock_time.sleep(0.01)
     client = app.test_client()
     etag = client.get(url).headers["ETag"]
-    ready.put(os.getpid())
+    ready.put("ready")
     deadline = clock_time.monotonic() + 10
     seen = None
     while seen is None and clock_time.monotonic() < deadline:
@@ -679,7 +686,7 @@ def test_every_process_serves_a_committed_change_within_a_second(
     for process in processes:
         process.start()
     try:
-        [ready.get(timeout=60) for _ in processes]
+        assert [ready.get(timeout=60) for _ in processes] == ["ready", "ready"]
         with app.app_context():
             occ = db.session.scalars(
                 sa.select(Occurrence).where(Occurrence.series_id == series_id)
