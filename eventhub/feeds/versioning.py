@@ -219,14 +219,14 @@ class VersionListener:
     def heard(self, version: int, *, alive: bool = True) -> None:
         if version > self.version:
             self.version = version
-        if alive:
+        if alive and not self._stop.is_set():
             self.heard_at = time.monotonic()
 
     def stop(self) -> None:
         """Stop listening (requests then ask the database); returns once the thread ended."""
         self._stop.set()
-        self.heard_at = -math.inf
         self._thread.join(timeout=5)
+        self.heard_at = -math.inf
 
     def _run(self) -> None:
         import psycopg

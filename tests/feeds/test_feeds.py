@@ -708,3 +708,37 @@ def test_every_process_serves_a_committed_change_within_a_second(
         (True, False),
         (True, False),
     ]
+
+
+@pytest.mark.postgres_only
+def test_feed_version_in_memory_catches_a_missed_notification_and_falls_back_when_down(app, db):
+    import time as clock_time
+
+    from eventhub.feeds import versioning
+    from eventhub.feeds.models import FeedChange
+
+    def unannounced_change() -> int:  # a commit whose NOTIFY the listener never gets
+        with db.engine.begin() as connection:
+            return connection.execute(
+                sa.insert(FeedChange).values(changed_at=datetime(2026, 12, 1, tzinfo=UTC))
+                .returning(FeedChange.id)
+            ).scalar_one()  # fmt: skip
+
+    with app.app_context():
+        app.config["FEED_VERSION_LISTEN"] = True
+        listener = versioning.listener_for(db.engine.url)
+        try:
+            deadline = clock_time.monotonic() + 20
+            while listener.current() is None and clock_time.monotonic() < deadline:
+                clock_time.sleep(0.01)
+            first = unannounced_change()
+            clock_time.sleep(versioning.HEARTBEAT * 2)  # the heartbeat reads the newest id
+            heard = feeds.version()
+            listener.stop()
+            second = unannounced_change()
+            asked = feeds.version()  # the listener is down: the database is asked
+        finally:
+            app.config.pop("FEED_VERSION_LISTEN")
+            listener.stop()
+            versioning._LISTENERS.clear()
+    assert (heard, listener.current(), asked) == (first, None, second)
