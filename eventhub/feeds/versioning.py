@@ -207,6 +207,7 @@ class VersionListener:
         self.version = 0
         self.heard_at = -math.inf
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="feed-version-listener", daemon=True)
         self._thread.start()
 
@@ -217,8 +218,9 @@ class VersionListener:
         return self.version
 
     def heard(self, version: int, *, alive: bool = True) -> None:
-        if version > self.version:
-            self.version = version
+        with self._lock:  # the listener thread and committing request threads both call it
+            if version > self.version:
+                self.version = version
         if alive and not self._stop.is_set():
             self.heard_at = time.monotonic()
 
