@@ -711,7 +711,7 @@ def plan_series_edit(
             raise InvalidInput(_("Choose the occurrence from which the edit applies."))
         _refuse_past(from_occurrence, now)
         cut = from_occurrence.original_start_at
-        if _dates_before(series, cut) == 0:
+        if not series.rrule or _dates_before(series, cut) == 0:
             # Nothing of the series lies before the cut: "this and all following" is all.
             scope, cut = "all", now
         else:
