@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import secrets
 import smtplib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.header import Header
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
@@ -164,6 +165,22 @@ def release(ids: list[int], *, until: datetime) -> int:
     return count
 
 
+CALENDAR = "text/calendar"
+_DTSTAMP = re.compile(r"^DTSTAMP[;:][^\r\n]*", re.MULTILINE)
+
+
+def _is_calendar(attachment: dict[str, str]) -> bool:
+    return attachment["content_type"].partition(";")[0].strip().lower() == CALENDAR
+
+
+def _stamped(content: str, made_at: datetime) -> str:
+    """The iTIP object with DTSTAMP set to when the message was made (RFC 5546 §2.1.5 / RFC
+    5545 §3.8.7.2: the creation of this instance of the object). Callers build it from the
+    booking or occurrence, whose first stamp an update or a cancellation would keep."""
+    stamp = made_at.astimezone(UTC).strftime("DTSTAMP:%Y%m%dT%H%M%SZ")
+    return _DTSTAMP.sub(stamp, content)
+
+
 def _mime_part(attachment: dict[str, str]) -> MIMEBase:
     """A MIME part for an attachment. Calendar parts carry their ``method`` parameter in the
     Content-Type itself (RFC 6047): some clients ignore a CANCEL without it."""
@@ -211,6 +228,17 @@ class OutboxEmail(EmailMultiAlternatives):
     written without the folding machinery. Together they were a third of the dispatcher's
     CPU time."""
 
+    def _create_mime_attachment(self, content: Any, mimetype: str) -> MIMEBase:
+        """A part whose MIME type may carry parameters (``text/calendar; method=REQUEST``),
+        which Flask-Mailman would otherwise take for part of the subtype."""
+        base, _, params = mimetype.partition(";")
+        part = super()._create_mime_attachment(content, base.strip())
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name and value:
+                part.set_param(name.strip(), value.strip())
+        return part
+
     def message(self) -> Any:
         mime = super().message()
         if not self.subject.isascii():
@@ -227,7 +255,13 @@ class OutboxEmail(EmailMultiAlternatives):
 
 def build_email(message: Any, connection: Any) -> EmailMultiAlternatives:
     """The MIME message for a row (ORM object or claimed row): text, HTML alternative,
-    attachments, and the Message-ID derived from the row."""
+    attachments, and the Message-ID derived from the row.
+
+    A calendar attachment (iMIP, RFC 6047) is sent as the last alternative of the body,
+    ``multipart/alternative`` of text/plain, text/html and ``text/calendar; method=...``, as
+    Google Calendar and Outlook send invitations and recognise them best; its DTSTAMP is the
+    time the row was made. Callers keep writing it as an attachment.
+    """
     email = OutboxEmail(
         subject=message.subject,
         body=message.body_text,
@@ -239,8 +273,20 @@ def build_email(message: Any, connection: Any) -> EmailMultiAlternatives:
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     for attachment in message.attachments or []:
-        email.attach(_mime_part(attachment))
+        if _is_calendar(attachment):
+            content = _stamped(attachment["content"], message.created_at)
+            email.attach_alternative(content, _calendar_type(attachment["content_type"]))
+        else:
+            email.attach(_mime_part(attachment))
     return email
+
+
+def _calendar_type(content_type: str) -> str:
+    """``text/calendar; method=REQUEST``: the method parameter kept (some clients ignore a
+    CANCEL without it), the charset left to the part."""
+    params = [p.strip() for p in content_type.split(";")[1:] if p.strip()]
+    kept = [p for p in params if not p.lower().startswith("charset=")]
+    return "; ".join([CALENDAR, *kept])
 
 
 def _retry_delay(attempts: int, base: int) -> timedelta:

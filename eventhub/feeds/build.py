@@ -288,7 +288,7 @@ FEED_COLUMNS = (
     Occurrence.id, Occurrence.series_id, Occurrence.original_start_at, Occurrence.start_at,
     Occurrence.end_at, Occurrence.status, Occurrence.cancel_reason, Occurrence.venue_name,
     Occurrence.venue_address, Occurrence.online_url, Occurrence.is_detached,
-    Occurrence.sequence, Occurrence.updated_at,
+    Occurrence.sequence, Occurrence.changed_at,
 )  # fmt: skip
 
 
@@ -352,7 +352,7 @@ class SeriesParts:
         self.cancelled_summary = text(CANCELLED_PREFIX[locale] + title(series, locale))
         self.contact = contact(series.center)
         self.location = _location(series.venue_name, series.venue_address, series.online_url)
-        self.updated_at = series.updated_at.astimezone(UTC)
+        self.changed_at = series.changed_at.astimezone(UTC)
         description = series.description_ko if locale == "ko" else series.description_en
         # Cleaned once here; the parts joined to it per event are cleaned on their own, and
         # cleaning is per character, so the result is the cleaned whole.
@@ -391,7 +391,11 @@ class SeriesParts:
         _set(event, "URL", PlainUri(url))
 
     def stamp(self, event: Event, changed_at: datetime) -> None:
-        """DTSTAMP and LAST-MODIFIED from the stored change time, and the center's contact."""
+        """DTSTAMP and LAST-MODIFIED from when the event last changed, and the center's contact.
+
+        A feed is a published snapshot, not a message: stamping it with the time of the render
+        (or of bookkeeping such as the horizon job) would change its bytes, and every
+        subscriber would download it again, when nothing in it changed."""
         stamp = Instant.utc(changed_at)
         _set(event, "DTSTAMP", stamp)
         _set(event, "LAST-MODIFIED", stamp)
@@ -406,12 +410,14 @@ class SeriesParts:
         _set(event, "DTEND", self.when(occurrence.end_at))
         _set(event, "SEQUENCE", integer(occurrence.sequence))
         _set(event, "STATUS", CANCELLED if cancelled else CONFIRMED)
-        _set(event, "LOCATION", self.location_of(occurrence))
+        location = self.location_of(occurrence)
+        if location:  # no empty LOCATION: a series may have no venue
+            _set(event, "LOCATION", location)
         extra = ""
         if cancelled and occurrence.cancel_reason:
             extra = CANCEL_REASON_LABEL[self.locale] + occurrence.cancel_reason
         self.describe(event, self.links.occurrence(occurrence.id), extra)
-        self.stamp(event, max(occurrence.updated_at, self.updated_at))
+        self.stamp(event, max(occurrence.changed_at, self.changed_at))
         return event
 
     def master(self, missing: list[datetime]) -> Event:
@@ -430,8 +436,9 @@ class SeriesParts:
         master["SEQUENCE"] = integer(series.sequence)
         master["STATUS"] = CONFIRMED
         self.describe(master, self.links.series(series))
-        master["LOCATION"] = self.location
-        self.stamp(master, self.updated_at)
+        if self.location:
+            master["LOCATION"] = self.location
+        self.stamp(master, self.changed_at)
         return master
 
     def entries(self, rows: list[FeedRow]) -> list[tuple[tuple[str, str], Event]]:
@@ -460,7 +467,7 @@ class SeriesParts:
         i, count = 0, len(dates)
         for row in rows:
             # Unpacked rather than read by name: this loop runs for every stored date.
-            _, _, original, start, end, status, _, *places, detached, sequence, _ = row
+            _, _, original, start, end, status, _, *places, detached, _, _ = row
             if detached:
                 entries.append(self._own_event(row))
                 continue
@@ -479,11 +486,14 @@ class SeriesParts:
                 start == original
                 and end == start + duration
                 and status == scheduled
-                and not sequence
                 and not any(places)
                 and not sensitive
             ):
-                continue  # exactly what the master says for this date
+                # Exactly what the master says for this date. Its SEQUENCE may have grown
+                # with edits of the whole series; those changed the master (and its SEQUENCE),
+                # and an override per date would only repeat it, a thousand times in a
+                # center's feed.
+                continue
             event = self._event_with_uid(row)
             # The rule's own wall-clock time, as clients compute it (even inside a DST gap).
             recurrence = local.replace(tzinfo=tz)

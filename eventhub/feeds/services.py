@@ -14,18 +14,16 @@ sorted, so two fetches without a change in between are byte-identical.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from icalendar import Calendar, Event
-from werkzeug.http import http_date
 
 from eventhub.accounts.models import Role, User
 from eventhub.bookings.models import SLOT_HOLDING, Booking, BookingStatus
@@ -157,8 +155,8 @@ def _investor_feed(investor_id: int, *, locale: str) -> bytes:
             del event["description"]
             put(event, "description", text("\n".join(lines) + "\n\n" + description))
         changed = max(
-            occurrence.updated_at,
-            series.updated_at,
+            occurrence.updated_at,  # it moves with the line-up, which this event shows
+            series.changed_at,
             invitation.answered_at or invitation.invited_at,
         )
         del event["dtstamp"]
@@ -199,11 +197,13 @@ def _startup_feed(startup_id: int, *, locale: str) -> bytes:
         event["DTEND"] = parts.when(slot.end_at)
         put(event, "sequence", booking_sequence(booking))
         event["STATUS"] = build.CANCELLED if cancelled else build.CONFIRMED
-        event["LOCATION"] = parts.location_of(occurrence)
+        location = parts.location_of(occurrence)
+        if location:
+            event["LOCATION"] = location
         url = external_url("series.occurrence", occurrence_id=occurrence.id)
         put(event, "description", text(url))
         put(event, "url", PlainUri(url))
-        parts.stamp(event, max(booking.updated_at, occurrence.updated_at))
+        parts.stamp(event, max(booking.updated_at, occurrence.changed_at, series.changed_at))
         events.append(event)
     return build.finish(document, events)
 
@@ -218,14 +218,16 @@ def version() -> int:
 
 @dataclass(frozen=True)
 class Rendered:
+    """A rendered feed and its strong ETag.
+
+    No Last-Modified: a feed's newest change time can go backwards (a series leaves the feed,
+    and with it the newest LAST-MODIFIED), and a client that sent If-Modified-Since would then
+    be told "304" and keep what was removed. The ETag, a hash of the bytes, cannot be wrong
+    that way; docs/calendar.md has the reasoning.
+    """
+
     body: bytes
     etag: str
-    last_modified: datetime
-    # Formatted once: a cached feed is served many times.
-    last_modified_http: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "last_modified_http", http_date(self.last_modified))
 
 
 class FeedCache:
@@ -261,13 +263,6 @@ def feed_cache() -> FeedCache:
     return cache
 
 
-def _last_modified(body: bytes) -> datetime:
-    stamps = re.findall(rb"LAST-MODIFIED:(\d{8}T\d{6})Z", body)
-    if not stamps:
-        return datetime(2026, 1, 1, tzinfo=UTC)
-    return datetime.strptime(max(stamps).decode(), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
-
-
 def get_feed(
     scope: FeedScope | None = None,
     *,
@@ -292,11 +287,7 @@ def get_feed(
         if scope is None:
             return None
     body = render(scope, locale=locale)
-    rendered = Rendered(
-        body=body,
-        etag='"' + hashlib.sha256(body).hexdigest()[:40] + '"',
-        last_modified=_last_modified(body),
-    )
+    rendered = Rendered(body=body, etag='"' + hashlib.sha256(body).hexdigest()[:40] + '"')
     cache.put(cache_key, current, rendered)
     return rendered
 

@@ -10,10 +10,22 @@ transaction holding id 10 to commit after one holding id 11, a feed rendered in 
 be cached at 11 and never show the changes of 10. SQLite runs one writer at a time. On
 PostgreSQL the row is inserted at commit time under a transaction-level advisory lock, so the
 commits of feed changes are ordered (only their last moment: the insert and the commit).
+
+Warm requests on PostgreSQL need not ask the server at all: the commit also sends a NOTIFY, and
+each process keeps the version in memory, updated by a listener thread (`VersionListener`). A
+feed may then be served stale for at most one second after a commit (a product decision, issue
+15: calendar apps poll every 15 minutes to a day); the listener's heartbeat keeps the real bound
+far lower, and when it has not been heard from for `TRUST` seconds requests ask the database
+again, as without it. docs/calendar.md has the argument.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+import os
+import threading
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,8 +35,18 @@ from sqlalchemy.orm import Session
 
 from eventhub.core.clock import utcnow
 
+log = logging.getLogger(__name__)
+
 # pg_advisory_xact_lock key of the feed_change commit order (the bytes of "feedchg").
 ORDER_LOCK = 0x66656564636867
+# The NOTIFY channel of feed changes; the payload is the new version.
+CHANNEL = "eventhub_feed_change"
+# The listener asks for the newest id this often when no notification arrives: it proves the
+# connection alive and catches anything a notification could have missed.
+HEARTBEAT = 0.2
+# The version in memory is used only while the listener was heard from this recently; after
+# that, requests ask the database. Heartbeat plus trust stays well under the one-second bound.
+TRUST = 0.6
 
 _WATCHED: tuple[type, ...] | None = None
 
@@ -71,15 +93,35 @@ def _record_feed_change(session: Session) -> None:
     from eventhub.feeds.models import FeedChange  # on first use, like `_watched`
 
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (ORDER_LOCK,))
-    connection.execute(sa.insert(FeedChange).values(changed_at=utcnow()))
+    if connection.dialect.name != "postgresql":
+        connection.execute(sa.insert(FeedChange).values(changed_at=utcnow()))
+        return
+    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (ORDER_LOCK,))
+    new_id = connection.execute(
+        sa.insert(FeedChange).values(changed_at=utcnow()).returning(FeedChange.id)
+    ).scalar_one()
+    # Delivered to every listener when (and only if) the transaction commits.
+    connection.exec_driver_sql("SELECT pg_notify(%s, %s)", (CHANNEL, str(new_id)))
+    session.info["feed_change_id"] = (connection.engine.url, new_id)
 
 
 @event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    session.info.pop("feed_changed", None)
+    noted = session.info.pop("feed_change_id", None)
+    if noted is not None:
+        # This process sees its own change at once, before its notification comes back.
+        listener = _LISTENERS.get((os.getpid(), noted[0]))
+        if listener is not None:
+            listener.heard(noted[1], alive=False)
+
+
 @event.listens_for(Session, "after_rollback")
 def _reset(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT rolled back: the outer transaction and its changes go on
     session.info.pop("feed_changed", None)
+    session.info.pop("feed_change_id", None)
 
 
 _VERSION_SQL = "SELECT max(id) FROM feed_change"
@@ -97,6 +139,10 @@ def current_version() -> int:
     engine = db.engine
     if engine.dialect.name != "postgresql":
         return _ask(engine)
+    if current_app.config.get("FEED_VERSION_LISTEN", not current_app.testing):
+        known = listener_for(engine.url).current()
+        if known is not None:
+            return known
     own = current_app.extensions.get("eventhub_version_engine")
     if own is None or own.url != engine.url:
         own = sa.create_engine(
@@ -127,3 +173,82 @@ def _ask(engine: sa.Engine) -> int:
     finally:
         connection.close()
     return (row[0] if row else None) or 0
+
+
+# --- The version in memory, kept by LISTEN/NOTIFY ----------------------------------------------
+
+_LISTENERS: dict[tuple[int, Any], VersionListener] = {}
+_LISTENERS_LOCK = threading.Lock()
+
+
+def listener_for(url: sa.URL) -> VersionListener:
+    """This process's listener for the database at `url`, started on first use (after a
+    fork, the child starts its own: threads do not survive a fork)."""
+    key = (os.getpid(), url)
+    listener = _LISTENERS.get(key)
+    if listener is None:
+        with _LISTENERS_LOCK:
+            listener = _LISTENERS.get(key)
+            if listener is None:
+                listener = _LISTENERS[key] = VersionListener(url)
+    return listener
+
+
+class VersionListener:
+    """The newest feed_change id, kept in memory by a thread that LISTENs on `CHANNEL`.
+
+    It connects on its own (psycopg, autocommit), LISTENs, reads the newest id, and then waits
+    for notifications, reading the newest id again after every `HEARTBEAT` of silence. Any
+    error drops the connection and it connects again a second later; meanwhile `current()`
+    returns None once `TRUST` has passed, and requests ask the database.
+
+    The version only grows (ids are handed out and committed in order), so a late heartbeat
+    can never take back what a notification or this process's own commit announced.
+    """
+
+    def __init__(self, url: sa.URL) -> None:
+        self.conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.version = 0
+        self.heard_at = -math.inf
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="feed-version-listener", daemon=True)
+        self._thread.start()
+
+    def current(self) -> int | None:
+        """The version, or None when the listener has not been heard from recently enough."""
+        if time.monotonic() - self.heard_at > TRUST:
+            return None
+        return self.version
+
+    def heard(self, version: int, *, alive: bool = True) -> None:
+        with self._lock:  # the listener thread and committing request threads both call it
+            if version > self.version:
+                self.version = version
+        if alive and not self._stop.is_set():
+            self.heard_at = time.monotonic()
+
+    def stop(self) -> None:
+        """Stop listening (requests then ask the database); returns once the thread ended."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.heard_at = -math.inf
+
+    def _run(self) -> None:
+        import psycopg
+
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True) as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    while not self._stop.is_set():
+                        row = connection.execute(_VERSION_SQL).fetchone()
+                        self.heard((row[0] if row else None) or 0)
+                        for note in connection.notifies(timeout=HEARTBEAT):
+                            self.heard(int(note.payload))
+            except Exception:
+                self.heard_at = -math.inf
+                log.warning(
+                    "feed version listener lost its connection; reconnecting", exc_info=True
+                )
+                self._stop.wait(1.0)

@@ -30,7 +30,6 @@ def _serve(rendered: feeds.Rendered, *, private: bool, filename: str) -> Respons
         "Content-Type": "text/calendar; charset=utf-8",
         "Content-Disposition": f'inline; filename="{filename}"',
         "ETag": rendered.etag,
-        "Last-Modified": rendered.last_modified_http,
         "Cache-Control": f"max-age={ttl}, {'private' if private else 'public'}",
     }
     response = Response(rendered.body, headers=headers)

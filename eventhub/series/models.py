@@ -170,6 +170,9 @@ class EventSeries(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When what calendars show of the master event last changed (its DTSTAMP and LAST-MODIFIED).
+    # Unlike `updated_at`, the horizon job and other bookkeeping never move it.
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     center: Mapped[Center] = relationship(back_populates="series")
     occurrences: Mapped[list[Occurrence]] = relationship(
@@ -250,6 +253,9 @@ class Occurrence(db.Model):
     lineup_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When what calendars show of this date last changed (an `occurrence_change`); registration
+    # windows and line-ups, which feeds of the date do not show, leave it alone.
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     series: Mapped[EventSeries] = relationship(back_populates="occurrences")
     changes: Mapped[list[OccurrenceChange]] = relationship(

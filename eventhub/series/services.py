@@ -9,7 +9,7 @@ bookings or accepted invitations without the organizer choosing what happens to 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -424,7 +424,7 @@ def create_series(
     )
     series = EventSeries(center=center, slug=_unique_slug(values.title_en), created_by_id=actor_id)
     _assign(series, values)
-    series.created_at = series.updated_at = now
+    series.created_at = series.updated_at = series.changed_at = now
     db.session.add(series)
     db.session.flush()
     rules.add_default_rules(series)
@@ -498,7 +498,7 @@ def _record_change(
 ) -> None:
     """Bump the sequence, log who changed what, and leave a record for notifications."""
     occ.sequence += 1
-    occ.updated_at = now
+    occ.updated_at = occ.changed_at = now
     change = OccurrenceChange(
         occurrence=occ,
         kind=kind,
@@ -673,6 +673,7 @@ class EditItem:
     bookings: int = 0
     accepted: int = 0
     planned: PlannedDate | None = None
+    reattach: bool = False  # a kept one-off that the rule gives again
 
     @property
     def has_people(self) -> bool:
@@ -686,6 +687,7 @@ class EditPlan:
     items: list[EditItem]
     new_dates: list[PlannedDate]  # rule dates with no stored occurrence yet
     preview: Preview
+    horizon_end: datetime  # the edited series is stored up to here
 
     @property
     def conflicts(self) -> list[EditItem]:
@@ -713,13 +715,30 @@ def plan_series_edit(
             raise InvalidInput(_("Choose the occurrence from which the edit applies."))
         _refuse_past(from_occurrence, now)
         cut = from_occurrence.original_start_at
+        if not series.rrule or _dates_before(series, cut) == 0:
+            # Nothing of the series lies before the cut: "this and all following" is all.
+            scope, cut = "all", now
+        else:
+            values = _continuation_values(series, values, cut=cut)
     else:
         cut = now
+    if scope == "all":
+        _refuse_overlap_with_continuation(series, values)
     horizon_end = max(now + timedelta(days=horizon_days), series.materialized_until_at or now)
+    # To the end of that local day: rows are matched to the new rule by day, and a new time
+    # of day later than the horizon's must not turn the last stored day into a removed one.
+    last_day = horizon_end.astimezone(values.tz).date()
+    horizon_end = max(horizon_end, to_utc(datetime.combine(last_day, time(23, 59, 59)), values.tz))
     preview = prepare_values(values, country=series.center.country_code, horizon_end=horizon_end)
     tz = values.tz
-    cut_local = _wall(cut, tz)
-    planned = [p for p in preview.dates if p.original >= cut_local]
+    if scope == "following":
+        # The cut is a day of the series: the continuation owns that whole local day, whatever
+        # time of day it is given.
+        cut_day = _wall(cut, series.tz).date()
+        planned = [p for p in preview.dates if p.original.date() >= cut_day]
+    else:
+        cut_local = _wall(cut, tz)
+        planned = [p for p in preview.dates if p.original >= cut_local]
     by_day = {p.original.date(): p for p in planned}
     duration = timedelta(minutes=values.duration_minutes)
 
@@ -728,11 +747,10 @@ def plan_series_edit(
             sa.select(Occurrence)
             .where(
                 Occurrence.series_id == series.id,
-                Occurrence.is_detached.is_(False),
                 Occurrence.original_start_at >= cut,
                 Occurrence.start_at >= now,
             )
-            .order_by(Occurrence.original_start_at)
+            .order_by(Occurrence.is_detached, Occurrence.original_start_at)
         )
     )
     ids = [r.id for r in rows]
@@ -743,6 +761,18 @@ def plan_series_edit(
         day = _wall(row.original_start_at, series.tz).date()
         match = by_day.get(day)
         counts = {"bookings": booked.get(row.id, 0), "accepted": accepted.get(row.id, 0)}
+        if row.is_detached:
+            # A one-off kept by an earlier edit. When the rule gives its day again it becomes
+            # that date of the rule (a new row there would be the same series twice on one
+            # day, and the same original start: a unique violation); otherwise it stays.
+            if match is None or match.is_skipped or day in used:
+                continue
+            used.add(day)
+            items.append(
+                EditItem(row, "kept", row.start_at, row.end_at, planned=match, reattach=True,
+                         **counts)
+            )  # fmt: skip
+            continue
         if match is None or match.is_skipped:
             items.append(EditItem(row, "removed", **counts))
             continue
@@ -753,7 +783,93 @@ def plan_series_edit(
         action = "kept" if row.is_overridden or unchanged else "moved"
         items.append(EditItem(row, action, new_start, new_end, planned=match, **counts))
     new_dates = [p for p in planned if p.original.date() not in used]
-    return EditPlan(scope=scope, cut=cut, items=items, new_dates=new_dates, preview=preview)
+    return EditPlan(
+        scope=scope, cut=cut, items=items, new_dates=new_dates, preview=preview,
+        horizon_end=horizon_end,
+    )  # fmt: skip
+
+
+def _series_start(series: EventSeries) -> datetime:
+    return datetime.combine(series.start_date, series.start_time)
+
+
+def _dates_before(series: EventSeries, cut: datetime) -> int:
+    """How many dates the series' rule gives before the local day of `cut` (skipped ones
+    included: RFC 5545 counts EXDATEs towards COUNT)."""
+    end = datetime.combine(_wall(cut, series.tz).date(), time(0)) - timedelta(seconds=1)
+    return len(expand(series.rrule, dtstart=_series_start(series), until=end))
+
+
+def _continuation_values(
+    series: EventSeries, values: SeriesValues, *, cut: datetime
+) -> SeriesValues:
+    """The values of the series that continues `series` from `cut` on.
+
+    It starts on the day of the cut (the form shows the whole series, from its first date), and
+    a COUNT, which the form shows for the whole series, becomes what remains after the dates
+    before the cut.
+    """
+    values = replace(values, extra_holidays=dict(values.extra_holidays))
+    cut_day = _wall(cut, series.tz).date()
+    if values.start_date < cut_day:
+        values.start_date = cut_day
+    count = re.search(r"(?:^|;)COUNT=(\d+)", values.rrule or "")
+    if count:
+        remaining = int(count.group(1)) - _dates_before(series, cut)
+        if remaining < 1:
+            raise RuleError(
+                _(
+                    "COUNT=%(count)s counts the whole series, and %(before)d of its dates lie "
+                    "before the chosen occurrence: no date would remain.",
+                    count=count.group(1),
+                    before=_dates_before(series, cut),
+                )
+            )
+        values.rrule = re.sub(r"COUNT=\d+", f"COUNT={remaining}", values.rrule)
+    return values
+
+
+def _refuse_overlap_with_continuation(series: EventSeries, values: SeriesValues) -> None:
+    """A series that was split ends before its continuation begins; an edit may not make it
+    run into the continuation's days again (the same day would hold the series twice)."""
+    parent = (
+        db.session.get(EventSeries, series.parent_series_id) if series.parent_series_id else None
+    )
+    found = re.search(r"UNTIL=(\d{4})(\d{2})(\d{2})", parent.rrule or "") if parent else None
+    parent_end = date(*map(int, found.groups())) if found else None
+    if parent_end is not None and values.start_date <= parent_end:
+        raise RuleError(
+            _(
+                "This series continues the series “%(title)s”, which ends on %(date)s; it must "
+                "start after that day.",
+                title=parent.title,
+                date=parent_end.isoformat(),
+            )
+        )
+    children = db.session.scalars(
+        sa.select(EventSeries).where(EventSeries.parent_series_id == series.id)
+    ).all()
+    if not children:
+        return
+    begins = min(to_utc(_series_start(child), child.tz) for child in children)
+    last_day = begins.astimezone(values.tz).date() - timedelta(days=1)
+    limit = datetime.combine(last_day, time(23, 59, 59))
+    rule = values.rrule
+    if rule is None:
+        later = values.start_date > last_day
+    else:
+        probe = expand(rule, dtstart=values.wall_start(), after=limit + timedelta(seconds=1),
+                       until=limit + timedelta(days=366 * 10))  # fmt: skip
+        later = bool(probe)
+    if later:
+        raise RuleError(
+            _(
+                "This series continues as another series from %(date)s. End it on or before "
+                "%(last)s, or edit the continuing series instead.",
+                date=(last_day + timedelta(days=1)).isoformat(),
+                last=last_day.isoformat(),
+            )
+        )
 
 
 def apply_series_edit(
@@ -790,14 +906,14 @@ def apply_series_edit(
         getattr(series, name) != getattr(plan.preview.values, name) for name in CALENDAR_DETAILS
     )
 
-    if scope == "following":
+    if plan.scope == "following":
         target = _split_series(series, values=plan.preview.values, cut=plan.cut, actor_id=actor_id)
     else:
         target = series
         _assign(series, plan.preview.values)
-    target.updated_at = now
+    target.updated_at = target.changed_at = now
     series.sequence += 1
-    series.updated_at = now
+    series.updated_at = series.changed_at = now
     tz = target.tz
 
     # Skipped dates from the cut on are recomputed for the target.
@@ -814,6 +930,8 @@ def apply_series_edit(
             continue
         # Paired with a date of the new rule: the row (with its bookings) follows the rule.
         occ.series = target
+        if item.reattach:
+            occ.is_detached = False
         # Its identity (RECURRENCE-ID) becomes the new rule's date for that day; a holiday
         # shift shows in start_at only. What an organizer overrode stays as it is.
         occ.original_start_at = to_utc(item.planned.original, tz)
@@ -831,9 +949,7 @@ def apply_series_edit(
             )
     db.session.flush()
     _store_planned(target, plan.new_dates)
-    target.materialized_until_at = max(
-        now + timedelta(days=horizon_days), series.materialized_until_at or now
-    )
+    target.materialized_until_at = plan.horizon_end
     db.session.flush()
     # The status (published or not) and the rules' reach decide which reminders exist.
     for series_id in {series.id, target.id}:
@@ -849,7 +965,7 @@ def apply_series_edit(
         actor_id=actor_id,
         now=now,
         center_id=series.center_id,
-        scope=scope,
+        scope=plan.scope,
         before=before,
         after={"rrule": target.rrule, "start_date": target.start_date.isoformat()},
         new_series_id=target.id if target is not series else None,
@@ -885,11 +1001,16 @@ def _drop_occurrence(occ: Occurrence, *, keep: bool, actor_id: int | None, now: 
 def _split_series(
     series: EventSeries, *, values: SeriesValues, cut: datetime, actor_id: int | None
 ) -> EventSeries:
-    """End `series` just before `cut` and start a new series with `values` from there."""
-    cut_local = _wall(cut, series.tz) - timedelta(seconds=1)
+    """End `series` on the day before the cut and start a new series with `values` from there.
+
+    UNTIL is the end of that day (23:59:59 wall-clock), which is also what the form writes for
+    a last date: saving the first series again through the form keeps its end exactly. A rule
+    gives at most one date a day, so no date of the first series is lost.
+    """
+    last_day = _wall(cut, series.tz).date() - timedelta(days=1)
     if series.rrule:
         parts = [p for p in series.rrule.split(";") if not p.startswith(("COUNT=", "UNTIL="))]
-        parts.append(f"UNTIL={cut_local:%Y%m%dT%H%M%S}")
+        parts.append(f"UNTIL={last_day:%Y%m%d}T235959")
         series.rrule = normalize_rrule(";".join(parts), tz=series.tz)
     new = EventSeries(
         center_id=series.center_id,

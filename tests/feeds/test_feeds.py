@@ -173,10 +173,6 @@ def test_two_fetches_without_a_change_are_identical_and_conditional_requests_ans
     etag = first.headers["ETag"]
     assert etag.startswith('"')
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
-    assert (
-        client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]}).status_code
-        == 304
-    )
     head = client.head(url)
     assert (head.status_code, head.data, head.headers["ETag"]) == (200, b"", etag)
     # A change shows at once: the cached copy is never stale.
@@ -257,6 +253,77 @@ def test_center_and_all_feeds_leave_out_drafts(app, db, client, create_series):
         body = client.get(url + "?lang=en").data
         assert (b"Public Day" in body, b"Draft Day" in body) == (True, False)
     assert client.get("/calendar/centers/atlantis.ics").status_code == 404
+
+
+# --- What makes a feed change ----------------------------------------------------------------
+
+
+def _vevents(body: bytes) -> int:
+    return body.count(b"BEGIN:VEVENT")
+
+
+def test_renaming_a_series_changes_its_master_event_not_every_date(
+    app, db, client, create_series, clock
+):
+    series_id = create_series(title_en="Partners Day", rrule="FREQ=WEEKLY;BYDAY=WE")
+    before = client.get("/calendar/centers/daegu.ics?lang=en").data
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        series_services.apply_series_edit(
+            series, values=series_values(title_en="Venture Partners Day",
+                                         rrule="FREQ=WEEKLY;BYDAY=WE"),
+            scope="all", from_occurrence=None, keep_conflicts=False, actor_id=None,
+            now=clock + timedelta(hours=1), horizon_days=548,
+        )  # fmt: skip
+        db.session.commit()
+    after = client.get("/calendar/centers/daegu.ics?lang=en").data
+    assert (_vevents(before), _vevents(after)) == (1, 1)
+    assert abs(len(after) - len(before)) <= len(before) // 10
+    master = Calendar.from_ical(after).walk("VEVENT")[0]
+    assert (str(master["SUMMARY"]), master["SEQUENCE"], master["LAST-MODIFIED"].dt) == (
+        "Venture Partners Day", 1, clock + timedelta(hours=1),
+    )  # fmt: skip
+
+
+def test_horizon_job_leaves_the_feed_bytes_as_they_are(app, db, client, create_series, clock):
+    create_series(title_en="Partners Day", horizon_days=100)
+    first = client.get("/calendar/centers/daegu.ics")
+    with app.app_context():
+        # A day later the horizon moves on by a day; the rule gives no date in it.
+        series_services.extend_horizons(now=clock + timedelta(days=1), horizon_days=100)
+        db.session.commit()
+    second = client.get(
+        "/calendar/centers/daegu.ics", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert (second.status_code, second.headers["ETag"]) == (304, first.headers["ETag"])
+    with app.app_context():
+        body = feeds.render(feeds.FeedScope("center", db.session.scalar(sa.select(Center.id))),
+                            locale="ko")  # fmt: skip
+    assert body == first.data
+    assert b"LOCATION" not in body  # the series has no venue: no empty property
+
+
+def test_feed_without_last_modified_shows_a_series_removed_from_it(
+    app, db, client, create_series, clock
+):
+    create_series(title_en="Older Day", now=clock - timedelta(days=5))
+    newer_id = create_series(title_en="Newer Day", rrule="FREQ=MONTHLY;BYDAY=+2TH",
+                             start_date=date(2026, 12, 10))  # fmt: skip
+    url = "/calendar/centers/daegu.ics?lang=en"
+    first = client.get(url)
+    with app.app_context():
+        newer = db.session.get(EventSeries, newer_id)
+        series_services.apply_series_edit(
+            newer, values=series_values(title_en="Newer Day", rrule="FREQ=MONTHLY;BYDAY=+2TH",
+                                        start_date=date(2026, 12, 10), status="draft"),
+            scope="all", from_occurrence=None, keep_conflicts=False, actor_id=None,
+            now=clock + timedelta(hours=1), horizon_days=548,
+        )  # fmt: skip
+        db.session.commit()
+    # A client that remembers when it last fetched (If-Modified-Since) must see the removal.
+    again = client.get(url, headers={"If-Modified-Since": "Wed, 01 Dec 2027 00:00:00 GMT"})
+    assert ("Last-Modified" in first.headers, again.status_code) == (False, 200)
+    assert (b"Newer Day" in first.data, b"Newer Day" in again.data) == (True, False)
 
 
 # --- Hypothesis: random series, both expanders ----------------------------------------------
@@ -515,3 +582,163 @@ def test_moving_and_cancelling_an_occurrence_sends_updated_invitations_with_the_
     moved = calendar_of(messages[2]).walk("VEVENT")[0]
     assert moved["DTSTART"].dt == slot_start
     assert "폭설" in messages[4].body_text
+
+
+def test_emailed_invitations_are_alternatives_of_the_body_stamped_when_made(
+    app, db, make_occurrence, make_startup, clock, smtp_server, send_mail
+):
+    from eventhub.accounts.models import StartupProfile
+    from eventhub.bookings import services as bookings
+
+    occurrence_id = make_occurrence()
+    startup_id = make_startup("Carbonix")
+    moved_at = clock + timedelta(hours=3)
+    with app.app_context():
+        bookings.book_slot(
+            bookings.slots_of(occurrence_id)[0],
+            startup=db.session.get(StartupProfile, startup_id), actor_id=None, now=clock,
+        )  # fmt: skip
+        db.session.commit()
+        occ = db.session.get(Occurrence, occurrence_id)
+        series_services.move_occurrence(
+            occ, start_at=occ.start_at + timedelta(hours=1), end_at=occ.end_at + timedelta(hours=1),
+            actor_id=None, now=moved_at,
+        )  # fmt: skip
+        db.session.commit()
+    assert send_mail(now=moved_at + timedelta(minutes=1)) == 2
+    shapes, stamps = [], []
+    for message in smtp_server.messages:
+        parts = list(message.iter_parts())
+        calendar = Calendar.from_ical(parts[-1].get_content())
+        shapes.append(
+            (message.get_content_type(), [p.get_content_type() for p in parts],
+             parts[-1].get_param("method"), str(calendar["METHOD"]))
+        )  # fmt: skip
+        event = calendar.walk("VEVENT")[0]
+        stamps.append(event["DTSTAMP"].dt)
+        assert "LOCATION" not in event  # the series has no venue: no empty property
+    alternative = ["text/plain", "text/html", "text/calendar"]
+    assert shapes == [
+        ("multipart/alternative", alternative, "REQUEST", "REQUEST"),
+        ("multipart/alternative", alternative, "REQUEST", "REQUEST"),
+    ]
+    assert stamps == [clock, moved_at]
+
+
+# --- Warm feeds on PostgreSQL: the version in memory, kept by LISTEN/NOTIFY --------------------
+
+
+def _serve_until_changed(database_url: str, instance: str, url: str, ready, results) -> None:
+    """A separate web process: warm its cache, then ask for `url` with its ETag until the
+    answer changes; report when, and whether it ever asked the database for the version."""
+    try:
+        _serve_and_watch(database_url, instance, url, ready, results)
+    except Exception as exc:  # reported, so that the test fails with it instead of waiting
+        ready.put(repr(exc))
+        raise
+
+
+def _serve_and_watch(database_url: str, instance: str, url: str, ready, results) -> None:
+    import time as clock_time
+    from pathlib import Path
+
+    from eventhub.extensions import db as database
+    from eventhub.feeds import versioning
+    from tests.conftest import make_test_app
+
+    app = make_test_app(database_url, Path(instance), FEED_VERSION_LISTEN=True)
+    with app.app_context():
+        listener = versioning.listener_for(database.engine.url)
+    deadline = clock_time.monotonic() + 20
+    while listener.current() is None and clock_time.monotonic() < deadline:
+        clock_time.sleep(0.01)
+    client = app.test_client()
+    etag = client.get(url).headers["ETag"]
+    ready.put("ready")
+    deadline = clock_time.monotonic() + 10
+    seen = None
+    while seen is None and clock_time.monotonic() < deadline:
+        if client.get(url, headers={"If-None-Match": etag}).status_code == 200:
+            seen = clock_time.monotonic()
+        else:
+            clock_time.sleep(0.002)
+    results.put((seen, "eventhub_version_engine" in app.extensions))
+
+
+@pytest.mark.postgres_only
+def test_every_process_serves_a_committed_change_within_a_second(
+    app, db, create_series, database_url, tmp_path
+):
+    import multiprocessing
+    import time as clock_time
+
+    series_id = create_series(title_en="Warm Day")
+    url = "/calendar/centers/daegu.ics"
+    context = multiprocessing.get_context("spawn")
+    ready, results = context.Queue(), context.Queue()
+    processes = [
+        context.Process(
+            target=_serve_until_changed,
+            args=(database_url, str(tmp_path / f"instance-{n}"), url, ready, results),
+        )
+        for n in range(2)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        assert [ready.get(timeout=60) for _ in processes] == ["ready", "ready"]
+        with app.app_context():
+            occ = db.session.scalars(
+                sa.select(Occurrence).where(Occurrence.series_id == series_id)
+                .order_by(Occurrence.start_at.desc())
+            ).first()  # fmt: skip
+            series_services.cancel_occurrence(
+                occ, reason="폭설", actor_id=None, now=datetime(2026, 12, 1, tzinfo=UTC)
+            )
+            db.session.commit()
+            committed = clock_time.monotonic()
+        reports = [results.get(timeout=30) for _ in processes]
+    finally:
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.terminate()
+    # Every process saw the change within a second, and none asked the database per request.
+    assert [(seen is not None and seen - committed < 1.0, asked) for seen, asked in reports] == [
+        (True, False),
+        (True, False),
+    ]
+
+
+@pytest.mark.postgres_only
+def test_feed_version_in_memory_catches_a_missed_notification_and_falls_back_when_down(app, db):
+    import time as clock_time
+
+    from eventhub.feeds import versioning
+    from eventhub.feeds.models import FeedChange
+
+    def unannounced_change() -> int:  # a commit whose NOTIFY the listener never gets
+        with db.engine.begin() as connection:
+            return connection.execute(
+                sa.insert(FeedChange).values(changed_at=datetime(2026, 12, 1, tzinfo=UTC))
+                .returning(FeedChange.id)
+            ).scalar_one()  # fmt: skip
+
+    with app.app_context():
+        app.config["FEED_VERSION_LISTEN"] = True
+        listener = versioning.listener_for(db.engine.url)
+        try:
+            deadline = clock_time.monotonic() + 20
+            while listener.current() is None and clock_time.monotonic() < deadline:
+                clock_time.sleep(0.01)
+            first = unannounced_change()
+            clock_time.sleep(versioning.HEARTBEAT * 2)  # the heartbeat reads the newest id
+            heard = feeds.version()
+            listener.stop()
+            second = unannounced_change()
+            asked = feeds.version()  # the listener is down: the database is asked
+        finally:
+            app.config.pop("FEED_VERSION_LISTEN")
+            listener.stop()
+            versioning._LISTENERS.clear()
+    assert (heard, listener.current(), asked) == (first, None, second)

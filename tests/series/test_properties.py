@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 from dateutil.rrule import rrulestr
 from hypothesis import HealthCheck, assume, given, settings
@@ -177,3 +178,173 @@ def test_stored_occurrences_equal_the_expansion_minus_skipped_plus_overrides(
             ]
         db.session.rollback()
         clean_database(db.engine)
+
+
+# --- Splits and re-saves ------------------------------------------------------------------------
+
+
+def _db_instances(db, series_ids, until):
+    rows = db.session.scalars(
+        sa.select(Occurrence).where(
+            Occurrence.series_id.in_(series_ids), Occurrence.start_at <= until
+        )
+    )
+    return sorted(
+        (o.start_at, o.end_at, "CANCELLED" if o.is_cancelled else "CONFIRMED") for o in rows
+    )
+
+
+def _expanded(body: bytes, start: datetime, until: datetime):
+    """The feed expanded by recurring-ical-events (tests/feeds uses it with ical.js too)."""
+    import recurring_ical_events
+    from icalendar import Calendar
+
+    events = recurring_ical_events.of(Calendar.from_ical(body)).between(
+        start, until + timedelta(seconds=1)
+    )
+    return sorted(
+        (
+            e["DTSTART"].dt.astimezone(UTC),
+            e["DTEND"].dt.astimezone(UTC)
+            if "DTEND" in e
+            else e["DTSTART"].dt.astimezone(UTC) + e["DURATION"].dt,
+            str(e.get("STATUS")),
+        )
+        for e in events
+    )
+
+
+@pytest.mark.icaljs
+@settings(
+    max_examples=EXAMPLES or 40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    spec=rule_specs(),
+    zone=st.sampled_from(ZONES),
+    start_day=st.dates(date(2026, 1, 1), date(2027, 12, 31)),
+    start_hour=st.integers(0, 23),
+    policy=st.sampled_from(["keep", "skip", "next_business_day"]),
+    steps=st.lists(
+        st.tuples(st.sampled_from(["split", "resave"]), st.integers(0, 500), st.integers(0, 23)),
+        min_size=1,
+        max_size=5,
+    ),
+    sample=st.integers(0, 4),
+)
+def test_splits_and_resaves_keep_every_date_once_and_every_booking(
+    app, db, create_center, spec, zone, start_day, start_hour, policy, steps, sample
+):
+    """Split a series at random dates (with a new time of day) and save its parts again
+    through the form, any number of times: the days are exactly the first series' days, each
+    once; every booking is still on a scheduled occurrence; the feed expands to the rows."""
+    from eventhub.accounts.models import StartupProfile
+    from eventhub.bookings.models import Booking, BookingStatus, PitchSlot
+    from eventhub.feeds import services as feeds
+    from eventhub.series.forms import SeriesEditForm, form_data_from_values, values_from_form
+    from eventhub.series.models import EventSeries
+
+    now = datetime.combine(start_day, time(0), tzinfo=UTC) - timedelta(days=2)
+    horizon_days = 200
+    with app.app_context():
+        db.session.rollback()
+        clean_database(db.engine)
+        center = db.session.get(Center, create_center("daegu"))
+        try:
+            first = services.create_series(
+                center,
+                values=series_values(
+                    rrule=build_rrule(spec, start_date=start_day), start_date=start_day,
+                    start_time=time(start_hour, 0), duration_minutes=60,
+                    session_offset_minutes=0, slot_count=2, slot_minutes=20, timezone=zone,
+                    holiday_policy=policy,
+                ),
+                actor_id=None, now=now, horizon_days=horizon_days,
+            )  # fmt: skip
+        except RuleError:
+            db.session.rollback()
+            assume(False)
+        tz = ZoneInfo(zone)
+
+        # The horizon's own last day may gain or lose a date when a split changes the time of
+        # day (the horizon is an instant); every day before it must stay exactly as it was.
+        last_day = (now + timedelta(days=horizon_days)).astimezone(tz).date()
+
+        def scheduled_days() -> list[date]:
+            rows = db.session.scalars(
+                sa.select(Occurrence).where(Occurrence.status == OccurrenceStatus.scheduled)
+            )
+            days = (o.start_at.astimezone(tz).date() for o in rows)
+            return sorted(day for day in days if day < last_day)
+
+        days = scheduled_days()
+        # Every third date is booked.
+        booking_ids = []
+        for index, occ in enumerate(sorted(first.occurrences, key=lambda o: o.start_at)):
+            if index % 3 == 0:
+                slot = db.session.scalars(
+                    sa.select(PitchSlot).where(PitchSlot.occurrence_id == occ.id)
+                ).first()
+                booking = Booking(
+                    occurrence=occ, slot=slot, startup=StartupProfile(company_name=f"S{index}"),
+                    status=BookingStatus.confirmed,
+                )  # fmt: skip
+                db.session.add(booking)
+                db.session.flush()
+                booking_ids.append(booking.id)
+        db.session.commit()
+
+        def form_values(series: EventSeries):
+            with app.test_request_context(method="GET"):
+                form = SeriesEditForm(data=form_data_from_values(services.values_of(series)))
+                return values_from_form(form)
+
+        chain = [first.id]
+        for action, pick, hour in steps:
+            series = db.session.get(EventSeries, chain[pick % len(chain)])
+            if action == "resave":
+                services.apply_series_edit(
+                    series, values=form_values(series), scope="all", from_occurrence=None,
+                    keep_conflicts=False, actor_id=None, now=now, horizon_days=horizon_days,
+                )  # fmt: skip
+            else:
+                future = sorted(
+                    (o for o in series.occurrences if not o.is_detached and o.start_at > now),
+                    key=lambda o: o.original_start_at,
+                )
+                if not future:
+                    continue
+                values = form_values(series)
+                values.start_time = time(hour, 0)
+                new = services.apply_series_edit(
+                    series, values=values, scope="following",
+                    from_occurrence=future[pick % len(future)], keep_conflicts=False,
+                    actor_id=None, now=now, horizon_days=horizon_days,
+                )  # fmt: skip
+                if new.id not in chain:
+                    chain.append(new.id)
+            db.session.commit()
+
+        db.session.expire_all()
+        assert scheduled_days() == days
+        bookings = [db.session.get(Booking, b) for b in booking_ids]
+        assert [(b.status, b.occurrence.status) for b in bookings] == [
+            (BookingStatus.confirmed, OccurrenceStatus.scheduled)
+        ] * len(booking_ids)
+        horizon = now + timedelta(days=horizon_days)
+        expected = _db_instances(db, chain, horizon)
+        body = feeds.render(feeds.FeedScope("center", center.id), locale="en")
+        db.session.rollback()
+        clean_database(db.engine)
+    assert _expanded(body, now - timedelta(days=400), horizon) == expected
+    if sample == 0:  # ical.js through Node.js on a sample: a process per example
+        from tests.feeds.conftest import icaljs_expand
+
+        assert (
+            sorted(
+                (datetime.fromisoformat(i["start"]), datetime.fromisoformat(i["end"]), i["status"])
+                for i in icaljs_expand(body, horizon)
+            )
+            == expected
+        )

@@ -390,7 +390,7 @@ def test_edit_following_splits_the_series_and_carries_bookings(app, db, create_s
             horizon_days=130,
         )
         db.session.commit()
-        assert series.rrule == "FREQ=MONTHLY;UNTIL=20270120T135959;BYDAY=+3WE"
+        assert series.rrule == "FREQ=MONTHLY;UNTIL=20270119T235959;BYDAY=+3WE"
         assert (new.parent_series_id, new.slug) == (
             series.id,
             "samsung-venture-partners-day-20270120",
@@ -622,3 +622,151 @@ def test_extending_in_steps_never_puts_two_dates_on_one_day(app, db, create_seri
         skipped = db.session.scalars(sa.select(SkippedOccurrence.original_start_at)).all()
     assert days[-2:] == ["2027-09-12", "2027-09-17"]
     assert skipped == [datetime(2027, 9, 16, 0, 30, tzinfo=UTC)]
+
+
+# --- Splits that hold -------------------------------------------------------------------------
+
+
+def resave_through_the_form(app, db, series: EventSeries, *, now: datetime) -> EventSeries:
+    """What pressing Save on the edit page without changing anything does."""
+    from eventhub.series.forms import SeriesEditForm, form_data_from_values, values_from_form
+
+    with app.test_request_context(method="GET"):
+        form = SeriesEditForm(data=form_data_from_values(services.values_of(series)))
+        values = values_from_form(form)
+    return services.apply_series_edit(
+        series, values=values, scope="all", from_occurrence=None, keep_conflicts=False,
+        actor_id=None, now=now, horizon_days=130,
+    )  # fmt: skip
+
+
+def _split(db, series, day: str, *, now, **changes) -> EventSeries:
+    return services.apply_series_edit(
+        series, values=series_values(**changes), scope="following",
+        from_occurrence=_occurrence(db, series.id, day), keep_conflicts=True, actor_id=None,
+        now=now, horizon_days=130,
+    )  # fmt: skip
+
+
+def test_split_series_saved_again_unchanged_keeps_its_end(app, db, create_series, clock):
+    series_id = create_series(horizon_days=130)
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        new = _split(db, series, "2027-01-20", now=clock, start_time=time(16, 0))
+        db.session.commit()
+        resave_through_the_form(app, db, series, now=clock)
+        db.session.commit()
+        assert series.rrule == "FREQ=MONTHLY;UNTIL=20270119T235959;BYDAY=+3WE"
+        assert _local_starts(db, series_id) == ["2026-12-16 14:00"]
+        assert _local_starts(db, new.id) == [
+            "2027-01-20 16:00", "2027-02-17 16:00", "2027-03-17 16:00",
+        ]  # fmt: skip
+
+
+def test_split_that_kept_a_booked_one_off_can_be_saved_again(app, db, create_series, clock):
+    series_id = create_series(horizon_days=130)
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        booking_id = _book(db, _occurrence(db, series_id, "2027-01-20"))
+        db.session.commit()
+        # The continuation meets on the last Friday: the booked 20 January is kept as a one-off.
+        new = _split(
+            db, series, "2027-01-20", now=clock,
+            rrule="FREQ=MONTHLY;BYDAY=-1FR", start_date=date(2027, 1, 29),
+        )  # fmt: skip
+        db.session.commit()
+        resave_through_the_form(app, db, series, now=clock)
+        db.session.commit()
+        resave_through_the_form(app, db, new, now=clock)
+        db.session.commit()
+        assert _local_starts(db, series_id) == ["2026-12-16 14:00", "2027-01-20 14:00"]
+        assert _local_starts(db, new.id) == [
+            "2027-01-29 14:00", "2027-02-26 14:00", "2027-03-26 14:00",
+        ]  # fmt: skip
+        kept = db.session.get(Booking, booking_id).occurrence
+        assert (kept.series_id, kept.is_detached, kept.status) == (
+            series_id, True, OccurrenceStatus.scheduled,
+        )  # fmt: skip
+
+
+def test_kept_one_off_rejoins_the_rule_when_an_edit_gives_its_date_again(
+    app, db, create_series, clock
+):
+    series_id = create_series(horizon_days=130)
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        booking_id = _book(db, _occurrence(db, series_id, "2027-01-20"))
+        db.session.commit()
+        for changes in ({"rrule": "FREQ=MONTHLY;BYDAY=+2TH", "start_date": date(2026, 12, 10)},
+                        {}):  # fmt: skip
+            services.apply_series_edit(
+                series, values=series_values(**changes), scope="all", from_occurrence=None,
+                keep_conflicts=True, actor_id=None, now=clock, horizon_days=130,
+            )  # fmt: skip
+            db.session.commit()
+        assert _local_starts(db, series_id) == [
+            "2026-12-16 14:00", "2027-01-20 14:00", "2027-02-17 14:00", "2027-03-17 14:00",
+        ]  # fmt: skip
+        kept = db.session.get(Booking, booking_id).occurrence
+        assert (kept.is_detached, kept.status) == (False, OccurrenceStatus.scheduled)
+
+
+def test_split_continuation_starts_at_the_cut_with_the_dates_that_remain(
+    app, db, create_series, clock
+):
+    series_id = create_series(rrule="FREQ=MONTHLY;BYDAY=+3WE;COUNT=6", horizon_days=400)
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        new = _split(
+            db, series, "2027-03-17", now=clock,
+            rrule="FREQ=MONTHLY;BYDAY=+3WE;COUNT=6", start_time=time(16, 0),
+        )  # fmt: skip
+        db.session.commit()
+        assert (new.start_date, new.slug, new.rrule) == (
+            date(2027, 3, 17),
+            "samsung-venture-partners-day-20270317",
+            "FREQ=MONTHLY;COUNT=3;BYDAY=+3WE",
+        )
+        assert _local_starts(db, series_id) == [
+            "2026-12-16 14:00", "2027-01-20 14:00", "2027-02-17 14:00",
+        ]  # fmt: skip
+        assert _local_starts(db, new.id) == [
+            "2027-03-17 16:00", "2027-04-21 16:00", "2027-05-19 16:00",
+        ]  # fmt: skip
+
+
+def test_split_series_cannot_be_extended_into_its_continuation(app, db, create_series, clock):
+    series_id = create_series(horizon_days=130)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        series = db.session.get(EventSeries, series_id)
+        _split(db, series, "2027-01-20", now=clock, start_time=time(16, 0))
+        db.session.commit()
+        with pytest.raises(RuleError) as caught:
+            services.apply_series_edit(
+                series, values=series_values(rrule="FREQ=MONTHLY;BYDAY=+3WE"), scope="all",
+                from_occurrence=None, keep_conflicts=True, actor_id=None, now=clock,
+                horizon_days=130,
+            )  # fmt: skip
+        assert str(caught.value.message) == (
+            "This series continues as another series from 2027-01-20. End it on or before "
+            "2027-01-19, or edit the continuing series instead."
+        )
+
+
+def test_later_time_of_day_keeps_the_last_date_before_the_horizon(app, db, create_series, clock):
+    # Stored up to 2027-03-17 15:00 KST: the 14:00 date of that day is the last one.
+    now = clock + timedelta(hours=5)
+    series_id = create_series(now=now, horizon_days=107)
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        services.apply_series_edit(
+            series, values=series_values(start_time=time(16, 0)), scope="all",
+            from_occurrence=None, keep_conflicts=False, actor_id=None, now=now, horizon_days=107,
+        )  # fmt: skip
+        db.session.commit()
+        assert _local_starts(db, series_id) == [
+            "2026-12-16 16:00", "2027-01-20 16:00", "2027-02-17 16:00", "2027-03-17 16:00",
+        ]  # fmt: skip
+        services.materialize_occurrences(series, until=now + timedelta(days=108))
+        db.session.commit()
+        assert len(_local_starts(db, series_id)) == 4
