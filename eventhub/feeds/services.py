@@ -19,6 +19,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,23 +43,41 @@ from eventhub.series.models import EventSeries, Occurrence
 # --- The feeds -------------------------------------------------------------------------------
 
 
+class ScopeKind(StrEnum):
+    """What a feed is about; the public kinds list listed series, the others are personal."""
+
+    all = "all"
+    center = "center"
+    series = "series"
+    organizer = "organizer"
+    investor = "investor"
+    startup = "startup"
+
+
+PUBLIC_KINDS = (ScopeKind.all, ScopeKind.center, ScopeKind.series)
+SERIES_KINDS = (*PUBLIC_KINDS, ScopeKind.organizer)
+
+
 @dataclass(frozen=True)
 class FeedScope:
     """What a feed shows: a kind and the id it is about."""
 
-    kind: str  # "all", "center", "series", "organizer", "investor", "startup"
+    kind: ScopeKind
     key: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", ScopeKind(self.kind))
 
 
 def _public_series(scope: FeedScope) -> list[EventSeries]:
     query = sa.select(EventSeries).order_by(EventSeries.id)
-    if scope.kind in ("all", "center", "series"):
+    if scope.kind in PUBLIC_KINDS:
         query = query.where(EventSeries.is_listed)
-    if scope.kind == "center":
+    if scope.kind == ScopeKind.center:
         query = query.where(EventSeries.center_id == scope.key)
-    elif scope.kind == "series":
+    elif scope.kind == ScopeKind.series:
         query = query.where(EventSeries.id == scope.key)
-    elif scope.kind == "organizer":
+    elif scope.kind == ScopeKind.organizer:
         query = query.where(EventSeries.center_id.in_(_organizer_center_ids(scope.key)))
     return list(db.session.scalars(query))
 
@@ -80,23 +99,23 @@ def build_series_calendar(scope: FeedScope, *, locale: str) -> Calendar:
 
 def render(scope: FeedScope, *, locale: str) -> bytes:
     """The iCalendar document of a feed."""
-    if scope.kind in ("all", "center", "series", "organizer"):
+    if scope.kind in SERIES_KINDS:
         return build_series_calendar(scope, locale=locale).to_ical()
-    if scope.kind == "investor":
+    if scope.kind == ScopeKind.investor:
         return _investor_feed(scope.key, locale=locale)
     return _startup_feed(scope.key, locale=locale)
 
 
 def _names(scope: FeedScope, series_list: list[EventSeries], locale: str) -> tuple[str, str]:
     ko = locale == "ko"
-    if scope.kind == "series" and series_list:
+    if scope.kind == ScopeKind.series and series_list:
         name = title(series_list[0], locale)
         return f"{name} · EventHub", name
-    if scope.kind == "center":
+    if scope.kind == ScopeKind.center:
         center = db.session.get(Center, scope.key)
         name = center.name_ko if ko else center.name_en
         return f"{name} · EventHub", ("투자 설명회" if ko else "Investor days") + f": {name}"
-    if scope.kind == "organizer":
+    if scope.kind == ScopeKind.organizer:
         return ("내 센터 · EventHub" if ko else "My centers · EventHub"), (
             "운영하는 센터의 모든 일정" if ko else "Every date of the centers you organize"
         )
@@ -342,11 +361,11 @@ def scope_for_token(token: str) -> tuple[FeedScope, str] | None:
     if user is None or not user.is_active_account:
         return None
     if user.role in (Role.organizer, Role.admin):
-        return FeedScope("organizer", user.id), user.locale
+        return FeedScope(ScopeKind.organizer, user.id), user.locale
     if user.role == Role.investor and user.investor_profile is not None:
-        return FeedScope("investor", user.investor_profile.id), user.locale
+        return FeedScope(ScopeKind.investor, user.investor_profile.id), user.locale
     if user.role == Role.startup and user.startup_profile is not None:
-        return FeedScope("startup", user.startup_profile.id), user.locale
+        return FeedScope(ScopeKind.startup, user.startup_profile.id), user.locale
     return None
 
 

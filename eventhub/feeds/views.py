@@ -39,7 +39,9 @@ def _serve(rendered: feeds.Rendered, *, private: bool, filename: str) -> Respons
 @bp.route("/calendar/all.ics")
 def all_feed():
     return _serve(
-        feeds.get_feed(feeds.FeedScope("all"), locale=_locale()), private=False, filename="all.ics"
+        feeds.get_feed(feeds.FeedScope(feeds.ScopeKind.all), locale=_locale()),
+        private=False,
+        filename="all.ics",
     )
 
 
@@ -47,7 +49,7 @@ def all_feed():
 def center_feed(slug: str):
     def resolve() -> feeds.FeedScope | None:
         center = centers.get_center(slug)
-        return feeds.FeedScope("center", center.id) if center else None
+        return feeds.FeedScope(feeds.ScopeKind.center, center.id) if center else None
 
     rendered = feeds.get_feed(locale=_locale(), key=("center", slug), resolve=resolve)
     if rendered is None:
@@ -61,7 +63,7 @@ def series_feed(slug: str):
         series = db.session.scalar(sa.select(EventSeries).where(EventSeries.slug == slug))
         if series is None or not series.is_listed:
             return None
-        return feeds.FeedScope("series", series.id)
+        return feeds.FeedScope(feeds.ScopeKind.series, series.id)
 
     rendered = feeds.get_feed(locale=_locale(), key=("series", slug), resolve=resolve)
     if rendered is None:

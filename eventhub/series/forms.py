@@ -31,6 +31,7 @@ from eventhub.core.i18n import is_valid_timezone
 from eventhub.series.models import (
     POLICY_DEFAULTS,
     BookingMode,
+    EditScope,
     HolidayPolicy,
     SeriesStatus,
     WaitlistMode,
@@ -278,10 +279,10 @@ class SeriesEditForm(SeriesForm):
     scope = RadioField(
         _l("Apply the change to"),
         choices=[
-            SelectChoice("all", _l("All occurrences from now on")),
-            SelectChoice("following", _l("This and all following occurrences")),
+            SelectChoice(EditScope.all.value, _l("All occurrences from now on")),
+            SelectChoice(EditScope.following.value, _l("This and all following occurrences")),
         ],
-        default="all",
+        default=EditScope.all.value,
     )
     from_occurrence = SelectField(_l("From the occurrence on"), choices=[], validate_choice=False)
     keep_conflicts = BooleanField(

@@ -45,6 +45,21 @@ POLICY_DEFAULTS: dict[str, int] = {
 }
 
 
+class EditScope(StrEnum):
+    """Which occurrences an edit of a series applies to."""
+
+    all = "all"  # every occurrence from now on
+    following = "following"  # this one and all following: the series splits
+
+
+class EditAction(StrEnum):
+    """What an edit of a series does to one stored future occurrence."""
+
+    kept = "kept"
+    moved = "moved"
+    removed = "removed"
+
+
 class SeriesStatus(StrEnum):
     draft = "draft"
     published = "published"

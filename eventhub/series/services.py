@@ -32,6 +32,8 @@ from eventhub.series.models import (
     POLICY_DEFAULTS,
     BookingMode,
     ChangeKind,
+    EditAction,
+    EditScope,
     EventSeries,
     HolidayPolicy,
     Occurrence,
@@ -667,7 +669,7 @@ class EditItem:
     """What an edit does to one stored future occurrence."""
 
     occurrence: Occurrence
-    action: str  # "kept", "moved" or "removed"
+    action: EditAction
     new_start: datetime | None = None
     new_end: datetime | None = None
     bookings: int = 0
@@ -682,7 +684,7 @@ class EditItem:
 
 @dataclass
 class EditPlan:
-    scope: str  # "all" or "following"
+    scope: EditScope
     cut: datetime  # occurrences from here on are affected
     items: list[EditItem]
     new_dates: list[PlannedDate]  # rule dates with no stored occurrence yet
@@ -691,38 +693,40 @@ class EditPlan:
 
     @property
     def conflicts(self) -> list[EditItem]:
-        return [i for i in self.items if i.action == "removed" and i.has_people]
+        return [i for i in self.items if i.action == EditAction.removed and i.has_people]
 
     @property
     def moved_with_people(self) -> list[EditItem]:
-        return [i for i in self.items if i.action == "moved" and i.has_people]
+        return [i for i in self.items if i.action == EditAction.moved and i.has_people]
 
 
 def plan_series_edit(
     series: EventSeries,
     *,
     values: SeriesValues,
-    scope: str,
+    scope: EditScope | str,
     from_occurrence: Occurrence | None,
     now: datetime,
     horizon_days: int,
 ) -> EditPlan:
     """What saving `values` with `scope` would do, without changing anything."""
-    if scope not in ("all", "following"):
-        raise InvalidInput(_("Choose which occurrences the edit applies to."))
-    if scope == "following":
+    try:
+        scope = EditScope(scope)
+    except ValueError as exc:
+        raise InvalidInput(_("Choose which occurrences the edit applies to.")) from exc
+    if scope == EditScope.following:
         if from_occurrence is None or from_occurrence.series_id != series.id:
             raise InvalidInput(_("Choose the occurrence from which the edit applies."))
         _refuse_past(from_occurrence, now)
         cut = from_occurrence.original_start_at
         if not series.rrule or _dates_before(series, cut) == 0:
             # Nothing of the series lies before the cut: "this and all following" is all.
-            scope, cut = "all", now
+            scope, cut = EditScope.all, now
         else:
             values = _continuation_values(series, values, cut=cut)
     else:
         cut = now
-    if scope == "all":
+    if scope == EditScope.all:
         _refuse_overlap_with_continuation(series, values)
     horizon_end = max(now + timedelta(days=horizon_days), series.materialized_until_at or now)
     # To the end of that local day: rows are matched to the new rule by day, and a new time
@@ -731,7 +735,7 @@ def plan_series_edit(
     horizon_end = max(horizon_end, to_utc(datetime.combine(last_day, time(23, 59, 59)), values.tz))
     preview = prepare_values(values, country=series.center.country_code, horizon_end=horizon_end)
     tz = values.tz
-    if scope == "following":
+    if scope == EditScope.following:
         # The cut is a day of the series: the continuation owns that whole local day, whatever
         # time of day it is given.
         cut_day = _wall(cut, series.tz).date()
@@ -769,18 +773,18 @@ def plan_series_edit(
                 continue
             used.add(day)
             items.append(
-                EditItem(row, "kept", row.start_at, row.end_at, planned=match, reattach=True,
-                         **counts)
+                EditItem(row, EditAction.kept, row.start_at, row.end_at, planned=match,
+                         reattach=True, **counts)
             )  # fmt: skip
             continue
         if match is None or match.is_skipped:
-            items.append(EditItem(row, "removed", **counts))
+            items.append(EditItem(row, EditAction.removed, **counts))
             continue
         used.add(day)
         new_start = to_utc(match.start, tz)
         new_end = new_start + duration
         unchanged = (new_start, new_end) == (row.start_at, row.end_at)
-        action = "kept" if row.is_overridden or unchanged else "moved"
+        action = EditAction.kept if row.is_overridden or unchanged else EditAction.moved
         items.append(EditItem(row, action, new_start, new_end, planned=match, **counts))
     new_dates = [p for p in planned if p.original.date() not in used]
     return EditPlan(
@@ -876,7 +880,7 @@ def apply_series_edit(
     series: EventSeries,
     *,
     values: SeriesValues,
-    scope: str,
+    scope: EditScope | str,
     from_occurrence: Occurrence | None,
     keep_conflicts: bool,
     actor_id: int | None,
@@ -906,7 +910,7 @@ def apply_series_edit(
         getattr(series, name) != getattr(plan.preview.values, name) for name in CALENDAR_DETAILS
     )
 
-    if plan.scope == "following":
+    if plan.scope == EditScope.following:
         target = _split_series(series, values=plan.preview.values, cut=plan.cut, actor_id=actor_id)
     else:
         target = series
@@ -925,7 +929,7 @@ def apply_series_edit(
     )
     for item in plan.items:
         occ = item.occurrence
-        if item.action == "removed":
+        if item.action == EditAction.removed:
             _drop_occurrence(occ, keep=item.has_people, actor_id=actor_id, now=now)
             continue
         # Paired with a date of the new rule: the row (with its bookings) follows the rule.
@@ -937,7 +941,7 @@ def apply_series_edit(
         occ.original_start_at = to_utc(item.planned.original, tz)
         if not occ.is_overridden:
             occ.holiday_name = item.planned.holiday
-        if item.action == "moved":
+        if item.action == EditAction.moved:
             snapshot = _snapshot(occ)
             bookings.shift_slots(occ.id, item.new_start - occ.start_at)
             occ.start_at, occ.end_at = item.new_start, item.new_end

@@ -40,7 +40,7 @@ from eventhub.series.forms import (
     form_data_from_values,
     values_from_form,
 )
-from eventhub.series.models import EventSeries, Occurrence
+from eventhub.series.models import EditScope, EventSeries, Occurrence
 from eventhub.series.recurrence import describe, to_utc
 
 CHANGE_LABELS = {
@@ -218,14 +218,14 @@ def edit(slug: str):
         form = SeriesEditForm(data=form_data_from_values(series_services.values_of(series)))
         wanted = request.args.get("from", type=id_arg)
         if wanted:
-            form.scope.data = "following"
+            form.scope.data = EditScope.following.value
             form.from_occurrence.data = str(wanted)
     form.from_occurrence.choices = [
         (str(o.id), o.starts_at_local.strftime("%Y-%m-%d %H:%M")) for o in future
     ]
     if form.validate_on_submit():
         from_occ = None
-        if form.scope.data == "following":
+        if form.scope.data == EditScope.following:
             chosen = form.from_occurrence.data
             from_occ = (
                 db.session.get(Occurrence, int(chosen)) if chosen and chosen.isdigit() else None
