@@ -63,6 +63,9 @@ class Config:
     # Cache-Control max-age), and how many rendered feeds each process keeps.
     FEED_TTL_SECONDS = 3600
     FEED_CACHE_SIZE = 256
+    # PostgreSQL: each process keeps the feed version in memory, kept current by LISTEN/NOTIFY
+    # (off in tests unless a test turns it on; SQLite always asks the database).
+    FEED_VERSION_LISTEN = True
     # /readyz fails when a due message has waited longer than this (no worker is sending).
     READY_OUTBOX_MAX_AGE_SECONDS = 900
     # /metrics answers loopback only, or `Authorization: Bearer <token>` when this is set.
@@ -141,6 +144,9 @@ class TestingConfig(Config):
     MAIL_BACKEND = "memory"
     PUBLIC_BASE_URL = "https://eventhub.test"
     SCHEDULER_EMBEDDED = False
+    # One listener connection per app would outlive each test's app; the tests that prove the
+    # listener turn it on.
+    FEED_VERSION_LISTEN = False
     # The suite sends many requests from one address; the rate-limit tests build their own
     # app with limits on and low.
     RATELIMIT_ENABLED = False
