@@ -31,7 +31,7 @@ from eventhub.core.urls import is_safe_redirect
 from eventhub.core.web import act_then_redirect, refusal
 from eventhub.extensions import csrf, db
 from eventhub.invitations import services as invitations
-from eventhub.series.access import managed_occurrence, occurrence_or_404
+from eventhub.series.access import managed_occurrence, occurrence_or_404, visible_occurrence
 from eventhub.series.models import Occurrence
 
 
@@ -223,11 +223,7 @@ def _booking_json(booking: Booking) -> dict:
 @bp.route("/api/occurrences/<int:occurrence_id>/slots")
 def api_slots(occurrence_id: int):
     """The slot grid of a public occurrence: free, taken or blocked."""
-    occurrence = occurrence_or_404(occurrence_id)
-    if not occurrence.series.is_listed and not can_organize(
-        current_user, occurrence.series.center_id
-    ):
-        abort(404)
+    visible_occurrence(occurrence_id)
     return jsonify(
         slots=[
             {

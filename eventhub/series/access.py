@@ -6,11 +6,25 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from eventhub.accounts.auth import require_organizer_of
+from eventhub.accounts.auth import can_organize, require_organizer_of
 from eventhub.extensions import db
 from eventhub.series.models import EventSeries, Occurrence
+
+
+def visible_to_current_user(series: EventSeries) -> bool:
+    """Listed series are public; a draft or unlisted one is seen by its organizers only."""
+    return series.is_listed or can_organize(current_user, series.center_id)
+
+
+def visible_occurrence(occurrence_id: int) -> Occurrence:
+    """The occurrence if the current user may see it; 404 otherwise (whether it exists or not)."""
+    occurrence = occurrence_or_404(occurrence_id)
+    if not visible_to_current_user(occurrence.series):
+        abort(404)
+    return occurrence
 
 
 def occurrence_or_404(occurrence_id: int) -> Occurrence:

@@ -28,6 +28,7 @@ from eventhub.series.access import (
     managed_series,
     occurrence_or_404,
     series_or_404,
+    visible_to_current_user,
 )
 from eventhub.series.forms import (
     CancelForm,
@@ -72,12 +73,6 @@ def holiday_label(series: EventSeries, instant: datetime, stored: str | None) ->
     return holidays.name(instant.astimezone(series.tz).date()) or stored
 
 
-def _visible(series: EventSeries) -> bool:
-    if series.is_listed:
-        return True
-    return can_organize(current_user, series.center_id)
-
-
 def summary(series: EventSeries) -> str:
     return describe(
         series.rrule,
@@ -97,7 +92,7 @@ def _horizon_days() -> int:
 @bp.route("/series/<slug>")
 def detail(slug: str):
     series = series_or_404(slug)
-    if not _visible(series):
+    if not visible_to_current_user(series):
         abort(404)
     now = utcnow()
     upcoming = [o for o in series.occurrences if o.end_at >= now][:12]
@@ -117,7 +112,7 @@ def detail(slug: str):
 @bp.route("/occurrences/<int:occurrence_id>")
 def occurrence(occurrence_id: int):
     occ = occurrence_or_404(occurrence_id)
-    if not _visible(occ.series):
+    if not visible_to_current_user(occ.series):
         abort(404)
     organizer = can_organize(current_user, occ.series.center_id)
     startup = bookings.startup_of(current_user) if current_user.is_authenticated else None
