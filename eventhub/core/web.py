@@ -7,8 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, flash, jsonify, redirect, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from eventhub.core.errors import DomainError
@@ -66,10 +68,23 @@ def register_request_hooks(app: Flask) -> None:
             db.session.rollback()
 
 
+def roll_back() -> None:
+    """Roll back what the request wrote, after choosing the person's language while the
+    session can still read it (afterwards every loaded row is expired: reading the user's
+    language again would cost a query). A session a failed flush left unusable is rolled back
+    first."""
+    try:
+        get_locale()
+    except SQLAlchemyError:
+        db.session.rollback()
+        get_locale()
+    db.session.rollback()
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:
-        db.session.rollback()
+        roll_back()
         return _error_response(
             400,
             _("The form has expired"),
@@ -81,14 +96,14 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Any:
-        db.session.rollback()
+        roll_back()
         if exc.status == 409:
             count_conflict(type(exc).__name__)
         return _error_response(exc.status, _("That could not be done"), str(exc.message))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
-        db.session.rollback()
+        roll_back()
         status = exc.code or 500
         titles = {
             400: _("Bad request"),
@@ -119,7 +134,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception) -> Any:
         # Never a stack trace to a person: log it, show a friendly page.
-        db.session.rollback()
+        roll_back()
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _error_response(
             500,
@@ -134,7 +149,7 @@ def refusal(exc: DomainError) -> str:
     Rolls back first: what the use case half wrote must not stay, and a failed flush (a
     unique index that said no) leaves a session that cannot even read until it is rolled
     back, so neither the message's translation nor the page could be rendered."""
-    db.session.rollback()
+    roll_back()
     return str(exc.message)
 
 
@@ -144,7 +159,7 @@ def act_then_redirect(action: Callable[[], Any], *, done: str, back: str) -> Res
     try:
         action()
     except DomainError as exc:
-        db.session.rollback()
+        roll_back()
         if exc.status == 409:
             count_conflict(type(exc).__name__)
         flash(str(exc.message), "error")
