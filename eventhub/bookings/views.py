@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from eventhub.accounts.auth import can_organize, require_organizer_of, require_role
 from eventhub.accounts.models import Role
@@ -40,6 +41,17 @@ def _startup():
     if profile is None or not current_user.is_email_verified:
         abort(403)
     return profile
+
+
+def _slot_of(occurrence_id: int, slot_id: int) -> PitchSlot:
+    """A slot of the occurrence, loaded with its occurrence and series in one round trip
+    (the JSON API answers crowds racing for slots); 404 for a missing date or slot."""
+    options = [joinedload(PitchSlot.occurrence).joinedload(Occurrence.series)]
+    slot = db.session.get(PitchSlot, slot_id, options=options)
+    if slot is None or slot.occurrence_id != occurrence_id:
+        occurrence_or_404(occurrence_id)
+        raise bookings.SlotNotFound()
+    return slot
 
 
 def _slot(occurrence: Occurrence, slot_id: int | None) -> PitchSlot:
@@ -254,9 +266,8 @@ def api_book(occurrence_id: int):
     slot_id = payload.get("slot_id")
     if not is_id(slot_id):  # true is not slot 1, 2**64 is no slot at all
         return jsonify(error={"status": 400, "message": _("slot_id must be a number.")}), 400
-    occurrence = occurrence_or_404(occurrence_id)
     booking = bookings.book_slot(
-        _slot(occurrence, slot_id), startup=_startup(), actor_id=current_user.id, now=utcnow()
+        _slot_of(occurrence_id, slot_id), startup=_startup(), actor_id=current_user.id, now=utcnow()
     )
     return jsonify(booking=_booking_json(booking)), 201
 
