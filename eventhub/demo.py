@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from dateutil.rrule import rrulestr
 
+from eventhub.accounts import intake
 from eventhub.accounts import services as accounts
 from eventhub.accounts.models import InvestorProfile, Role, Stage, StartupProfile, User
 from eventhub.bookings import services as bookings
@@ -302,7 +303,7 @@ def _book_demo_slots(occurrences: list, *, now: datetime) -> None:
             slot=slot,
             startup=startup,
             status=BookingStatus.confirmed,
-            intake_snapshot=bookings.intake_snapshot(startup),
+            intake_snapshot=intake.intake_snapshot(startup),
             history=[BookingStatusChange(to_status=BookingStatus.confirmed, changed_at=now)],
             created_at=now,
             updated_at=now,

@@ -23,7 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from eventhub.bookings.services import brn_is_valid
+from eventhub.accounts.intake import brn_is_valid
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.forms import BaseForm as FlaskForm
 from eventhub.core.forms import http_url, single_line

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
+from eventhub.accounts import intake as questionnaire
 from eventhub.accounts.auth import can_organize, require_organizer_of, require_role
 from eventhub.accounts.models import Role
 from eventhub.bookings import bp, exports
@@ -76,10 +77,10 @@ def intake():
     form = IntakeForm(obj=profile)
     if form.validate_on_submit():
         try:
-            bookings.update_intake(
+            questionnaire.update_intake(
                 profile,
                 now=utcnow(),
-                **{name: getattr(form, name).data for name in bookings.INTAKE_FIELDS},
+                **{name: getattr(form, name).data for name in questionnaire.INTAKE_FIELDS},
             )
         except DomainError as exc:
             form.business_registration_number.errors.append(refusal(exc))
@@ -106,7 +107,7 @@ def mine():
         bookings=rows,
         position=bookings.waitlist_position,
         free_slots=lambda b: bookings.free_slots(b.occurrence_id),
-        missing=bookings.intake_missing(profile),
+        missing=questionnaire.intake_missing(profile),
         follow_ups=invitations.follow_ups_for_startup(profile),
         now=utcnow(),
         form=EmptyForm(),

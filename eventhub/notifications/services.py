@@ -189,9 +189,6 @@ def format_offsets(offsets: Iterable[int]) -> str:
     return ", ".join(parts)
 
 
-rules_of = series_rules.rules_of
-
-
 def set_rules(
     series: EventSeries,
     *,
@@ -252,7 +249,7 @@ def plan_occurrence_reminders(occurrence: Occurrence) -> dict[str, PlannedRemind
     their due time."""
     if not _is_live(occurrence):
         return {}
-    rules = rules_of(occurrence.series_id)
+    rules = series_rules.rules_of(occurrence.series_id)
     planned: dict[str, PlannedReminder] = {}
 
     def add(

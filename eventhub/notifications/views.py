@@ -37,6 +37,7 @@ from eventhub.notifications.forms import (
     ReminderRulesForm,
 )
 from eventhub.notifications.models import Announcement, AnnouncementAudience
+from eventhub.series import rules as series_rules
 from eventhub.series.access import managed_occurrence, managed_series
 from eventhub.series.models import Audience
 
@@ -49,7 +50,7 @@ def reminder_rules(slug: str):
     series = managed_series(slug)
     form = ReminderRulesForm()
     if request.method == "GET":
-        current = notifications.rules_of(series.id)
+        current = series_rules.rules_of(series.id)
         for audience in Audience:
             getattr(form, audience.value).data = notifications.format_offsets(current[audience])
     status = 200

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
+from eventhub.accounts import intake
 from eventhub.accounts.models import StartupProfile
 from eventhub.bookings import services as bookings
 from eventhub.bookings.models import Booking, BookingStatus, PitchSlot
@@ -54,7 +55,7 @@ def _fill(db, occurrence_id, startup_ids, clock) -> None:
     ],
 )
 def test_brn_check_digit(number, valid):
-    assert bookings.brn_is_valid(number) is valid
+    assert intake.brn_is_valid(number) is valid
 
 
 # --- Slots ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
 from eventhub.invitations import services as invitations
 from eventhub.invitations.models import RsvpStatus
 from eventhub.notifications import services as notifications
+from eventhub.series import rules as series_rules
 from eventhub.series import services as series_services
 from eventhub.series.models import Audience, Occurrence
 
@@ -361,7 +362,7 @@ def test_changing_the_rules_reschedules_pending_reminders(
         book(db, occurrence_id, startup_id, now=clock)
         plan_reminders(clock)
         series = db.session.get(Occurrence, occurrence_id).series
-        rules = notifications.rules_of(series.id)
+        rules = series_rules.rules_of(series.id)
         rules[Audience.startups] = [3 * 24 * 60]
         notifications.set_rules(series, rules=rules, actor_id=None, now=clock)
         db.session.commit()

@@ -12,6 +12,7 @@ from eventhub.invitations import services as invitations
 from eventhub.invitations.models import RsvpStatus
 from eventhub.notifications import services as notifications
 from eventhub.notifications.jobs import plan_reminders_job
+from eventhub.series import rules as series_rules
 from eventhub.series.models import Occurrence
 from tests.conftest import post_form
 from tests.notifications.test_reminders import book
@@ -184,7 +185,7 @@ def test_reminder_rules_page_saves_offsets_and_explains_bad_ones(
     assert "is not a time before the event" in bad.get_data(as_text=True)
     assert post_form(client, url, fields).status_code == 303
     with app.app_context():
-        rules = notifications.rules_of(series_id)
+        rules = series_rules.rules_of(series_id)
         assert {a.value: offsets for a, offsets in rules.items()} == {
             "startups": [3 * 1440], "investors": [], "unanswered": [5 * 1440],
             "organizers": [], "offer_expiry": [180],

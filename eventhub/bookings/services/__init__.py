@@ -1,7 +1,7 @@
 """Booking use cases, one module per job: `startups` (book, apply, wait, cancel, switch),
 `waitlist`, `screening` and `slot_admin` (organizers), `slots` (layout and grid), `messages`
 (what a booking sends), `lifecycle` (the one place a status changes) and `errors`. The intake
-questionnaire lives next to the startup profile (`eventhub.accounts.intake`).
+questionnaire lives next to the startup profile: use `eventhub.accounts.intake` for it.
 
 Callers use this package's names (`from eventhub.bookings import services as bookings`).
 
@@ -15,16 +15,6 @@ per slot, one active booking per startup per occurrence. A request that loses a 
 
 from __future__ import annotations
 
-from eventhub.accounts.intake import (
-    BRN_WEIGHTS,
-    INTAKE_FIELDS,
-    REQUIRED_INTAKE,
-    brn_is_valid,
-    intake_missing,
-    intake_snapshot,
-    normalize_brn,
-    update_intake,
-)
 from eventhub.bookings.services.errors import (
     AlreadyBooked,
     BookingNotFound,
@@ -91,9 +81,6 @@ from eventhub.bookings.services.waitlist import (
 )
 
 __all__ = [
-    "BRN_WEIGHTS",
-    "INTAKE_FIELDS",
-    "REQUIRED_INTAKE",
     "AlreadyBooked",
     "BookingNotFound",
     "CutoffPassed",
@@ -115,7 +102,6 @@ __all__ = [
     "block_slot",
     "book_slot",
     "booking_context",
-    "brn_is_valid",
     "cancel_booking",
     "carry_over",
     "create_slots",
@@ -125,13 +111,10 @@ __all__ = [
     "get_booking",
     "has_any_booking",
     "holders",
-    "intake_missing",
-    "intake_snapshot",
     "is_held",
     "join_waitlist",
     "layout_times",
     "mark_attendance",
-    "normalize_brn",
     "notify_occurrence_change",
     "occurrence_bookings",
     "offers_to_expire",
@@ -144,7 +127,6 @@ __all__ = [
     "startup_of",
     "switch_slot",
     "unblock_slot",
-    "update_intake",
     "waitlist",
     "waitlist_position",
 ]
