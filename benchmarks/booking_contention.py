@@ -56,7 +56,7 @@ def _setup(app) -> list[int]:
     from eventhub.accounts.models import Role, Stage, StartupProfile
     from eventhub.centers.models import Center
     from eventhub.extensions import db
-    from eventhub.series import services as series
+    from eventhub.scheduling import services as series
     from eventhub.series.models import HolidayPolicy
 
     with app.app_context():

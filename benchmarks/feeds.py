@@ -38,7 +38,7 @@ def _setup(app) -> str:
 
     from eventhub.centers.models import Center
     from eventhub.extensions import db
-    from eventhub.series import services
+    from eventhub.scheduling import services
     from eventhub.series.models import HolidayPolicy
 
     with app.app_context():
@@ -197,7 +197,7 @@ def _measure(label: str, database_url: str) -> tuple[float, float, float]:
 
     # 3. Every series renamed (an edit of the whole series): size and cold render time.
     with app.app_context():
-        from eventhub.series import services as series_services
+        from eventhub.scheduling import services as series_services
         from eventhub.series.models import EventSeries
 
         for series in db.session.scalars(db.select(EventSeries)).all():

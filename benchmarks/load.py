@@ -64,7 +64,7 @@ def _prepare(url: str, instance: str) -> dict:
     from eventhub.centers.models import Center
     from eventhub.demo import seed_demo
     from eventhub.extensions import db
-    from eventhub.series import services as series
+    from eventhub.scheduling import services as series
     from eventhub.series.models import EventSeries, HolidayPolicy, Occurrence
 
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})

@@ -139,13 +139,12 @@ def _init_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext
 
     # Imported on use (see the module's docstring).
-    from eventhub import accounts, bookings, centers, feeds, invitations, notifications, series
+    from eventhub import accounts, bookings, feeds, invitations, notifications, pages, scheduling
 
     # Views register their routes on import; importing them here (not in each package's
     # __init__) keeps the packages free of import cycles.
     from eventhub.accounts import views as _accounts_views  # noqa: F401
     from eventhub.bookings import views as _bookings_views  # noqa: F401
-    from eventhub.centers import views as _centers_views  # noqa: F401
     from eventhub.cli import register_commands
     from eventhub.core import health, metrics
     from eventhub.core.errors import ConfigError
@@ -160,7 +159,8 @@ def _init_extensions(app: Flask) -> None:
     from eventhub.invitations import views as _invitations_views  # noqa: F401
     from eventhub.models import load_user
     from eventhub.notifications import views as _notifications_views  # noqa: F401
-    from eventhub.series import views as _series_views  # noqa: F401
+    from eventhub.pages import views as _pages_views  # noqa: F401
+    from eventhub.scheduling import views as _series_views  # noqa: F401
     from eventhub.templating import register_template_helpers
 
     configure_logging(app)
@@ -181,9 +181,9 @@ def _init_extensions(app: Flask) -> None:
     login.user_loader(load_user)
 
     init_security(app)
-    app.register_blueprint(centers.bp)
+    app.register_blueprint(pages.bp)
     app.register_blueprint(accounts.bp)
-    app.register_blueprint(series.bp)
+    app.register_blueprint(scheduling.bp)
     app.register_blueprint(bookings.bp)
     app.register_blueprint(invitations.bp)
     app.register_blueprint(feeds.bp)
@@ -225,7 +225,7 @@ def _job_table(app: Flask) -> list[Any]:
     from eventhub.core.scheduler import Job
     from eventhub.feeds.jobs import prune_feed_changes_job
     from eventhub.notifications.jobs import plan_reminders_job, reminders_job
-    from eventhub.series.jobs import horizon_job
+    from eventhub.scheduling.jobs import horizon_job
 
     every_dispatch = timedelta(seconds=int(app.config["DISPATCH_INTERVAL_SECONDS"]))
     return [

@@ -186,7 +186,7 @@ def worker_command() -> None:
 def extend_horizon_command() -> None:
     """Store the occurrences of every series up to the rolling horizon."""
     # Imported when the command runs (see the module's docstring).
-    from eventhub.series.jobs import horizon_job
+    from eventhub.scheduling.jobs import horizon_job
 
     ensure_schema_current()
     added = horizon_job(current_app._get_current_object())

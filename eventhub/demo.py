@@ -20,8 +20,8 @@ from eventhub.bookings.models import Booking, BookingStatus, BookingStatusChange
 from eventhub.centers.data import CENTERS
 from eventhub.centers.models import Center, OrganizerMembership
 from eventhub.extensions import db
+from eventhub.scheduling import services as series_services
 from eventhub.series import rules as series_rules
-from eventhub.series import services as series_services
 from eventhub.series.models import EventSeries, HolidayPolicy, SeriesStatus
 from eventhub.series.planning import request_planning
 

@@ -173,7 +173,7 @@ def build_world(app, db) -> World:
     from eventhub.feeds import services as feeds
     from eventhub.invitations import services as invitations
     from eventhub.notifications import services as notifications
-    from eventhub.series import services as series_services
+    from eventhub.scheduling import services as series_services
 
     now = datetime.now(UTC)
     with app.app_context():
@@ -261,7 +261,7 @@ def _argument(endpoint: str, name: str, converter: str, world: World) -> str:
         return converter[4:-1].split(",")[0].strip()
     if name == "slug":
         center_pages = (
-            "centers.",
+            "pages.center",
             "feeds.center_feed",
             "notifications.outbox_list",
             "series.create",

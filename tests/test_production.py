@@ -33,7 +33,7 @@ from eventhub.bookings import services as bookings
 from eventhub.bookings.models import Booking, BookingStatus
 from eventhub.core.clock import utcnow
 from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
-from eventhub.series import services as series_services
+from eventhub.scheduling import services as series_services
 from eventhub.series.models import HolidayPolicy, Occurrence
 from tests.conftest import PASSWORD, free_port, smtp_sink
 from tests.core.test_metrics import sample

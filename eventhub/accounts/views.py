@@ -26,7 +26,7 @@ from eventhub.core.web import refusal
 
 def _next_url() -> str:
     target = request.args.get("next")
-    return target if is_safe_redirect(target) else url_for("centers.index")
+    return target if is_safe_redirect(target) else url_for("pages.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -54,7 +54,7 @@ def logout():
         accounts.end_sessions(current_user._get_current_object(), now=utcnow())
     logout_user()
     flash(_("You have been logged out."), "info")
-    return redirect(url_for("centers.index"))
+    return redirect(url_for("pages.index"))
 
 
 @bp.route("/account/logout-everywhere", methods=["POST"])
@@ -101,7 +101,7 @@ def check_mail():
 @login_required
 def verify_pending():
     if current_user.is_email_verified:
-        return redirect(url_for("centers.index"))
+        return redirect(url_for("pages.index"))
     return render_template("accounts/verify_pending.html", form=ActionForm())
 
 
@@ -111,7 +111,7 @@ def resend_verification():
     if not ActionForm().validate_on_submit():
         abort(400)
     if current_user.is_email_verified:
-        return redirect(url_for("centers.index"), code=303)
+        return redirect(url_for("pages.index"), code=303)
     try:
         accounts.send_verification(current_user, now=utcnow())
     except accounts.TooManyEmails as exc:
@@ -135,7 +135,7 @@ def verify_email(token: str):
         accounts.verify_email(token=token, now=utcnow())
         flash(_("Thank you: your email address is confirmed."), "success")
         if current_user.is_authenticated and current_user.id == user.id:
-            return redirect(url_for("centers.index"), code=303)
+            return redirect(url_for("pages.index"), code=303)
         return redirect(url_for("accounts.login"), code=303)
     return render_template("accounts/verify_email.html", form=form, email=user.email)
 
@@ -202,4 +202,4 @@ def set_language():
         if current_user.is_authenticated:
             current_user.locale = locale
     target = request.form.get("next")
-    return redirect(target if is_safe_redirect(target) else url_for("centers.index"))
+    return redirect(target if is_safe_redirect(target) else url_for("pages.index"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -32,7 +31,6 @@ from eventhub.core.security import is_id
 from eventhub.core.urls import is_safe_redirect
 from eventhub.core.web import act_then_redirect, refusal
 from eventhub.extensions import csrf, db
-from eventhub.invitations import services as invitations
 from eventhub.series.access import managed_occurrence, occurrence_or_404, visible_occurrence
 from eventhub.series.models import Occurrence
 
@@ -91,27 +89,6 @@ def intake():
 
 
 # --- Startups --------------------------------------------------------------------------------
-
-
-@bp.route("/bookings")
-@require_role(Role.startup)
-def mine():
-    profile = _startup()
-    rows = list(
-        db.session.scalars(
-            sa.select(Booking).where(Booking.startup_id == profile.id).order_by(Booking.id.desc())
-        )
-    )
-    return render_template(
-        "bookings/mine.html",
-        bookings=rows,
-        position=bookings.waitlist_position,
-        free_slots=lambda b: bookings.free_slots(b.occurrence_id),
-        missing=questionnaire.intake_missing(profile),
-        follow_ups=invitations.follow_ups_for_startup(profile),
-        now=utcnow(),
-        form=EmptyForm(),
-    )
 
 
 @bp.route("/occurrences/<int:occurrence_id>/book", methods=["POST"])
@@ -184,7 +161,7 @@ def cancel(booking_id: int):
             _own_booking(booking_id), actor_id=current_user.id, now=utcnow()
         ),
         done=_("Your booking has been cancelled."),
-        back=url_for("bookings.mine"),
+        back=url_for("pages.my_bookings"),
     )
 
 
@@ -205,7 +182,7 @@ def switch(booking_id: int):
         )
 
     return act_then_redirect(
-        action, done=_("Your slot has been changed."), back=url_for("bookings.mine")
+        action, done=_("Your slot has been changed."), back=url_for("pages.my_bookings")
     )
 
 
@@ -217,7 +194,7 @@ def accept(booking_id: int):
             _own_booking(booking_id), actor_id=current_user.id, now=utcnow()
         ),
         done=_("The slot is yours. A confirmation is on its way."),
-        back=url_for("bookings.mine"),
+        back=url_for("pages.my_bookings"),
     )
 
 

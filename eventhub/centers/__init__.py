@@ -1,5 +1,2 @@
-"""Centers: the seventeen regional innovation centers that own event series."""
-
-from flask import Blueprint
-
-bp = Blueprint("centers", __name__)
+"""Centers: the seventeen regional innovation centers that own event series. Their pages are
+in eventhub/pages (they list the centers' series, which sit above centers)."""

@@ -16,7 +16,7 @@ def make_occurrence(app, db, create_center, clock) -> Callable[..., int]:
     """A series (monthly, third Wednesday 14:00 Seoul) and the id of its first occurrence,
     2026-12-16, whose registration is open at `clock` (2026-11-30)."""
     from eventhub.centers.models import Center
-    from eventhub.series import services
+    from eventhub.scheduling import services
 
     def factory(*, slug: str = "daegu", **layout: Any) -> int:
         with app.app_context():

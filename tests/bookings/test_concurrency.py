@@ -16,7 +16,7 @@ from eventhub.core.errors import DomainError
 from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
 from eventhub.core.transactions import begin_write
 from eventhub.notifications import services as notifications
-from eventhub.series import services as series_services
+from eventhub.scheduling import services as series_services
 from eventhub.series.models import Occurrence, PlanningRequest, WaitlistMode
 
 

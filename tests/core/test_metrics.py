@@ -23,7 +23,7 @@ def test_metrics_count_requests_by_endpoint_and_status(client):
         assert client.get("/").status_code == 200
     assert client.get("/occurrences/999999").status_code == 404
     after = client.get("/metrics").get_data(as_text=True)
-    home = {"endpoint": "centers.index", "method": "GET", "status": "200"}
+    home = {"endpoint": "pages.index", "method": "GET", "status": "200"}
     missing = {"endpoint": "series.occurrence", "method": "GET", "status": "404"}
     assert (
         sample(after, "eventhub_http_requests_total", **home)
@@ -35,7 +35,7 @@ def test_metrics_count_requests_by_endpoint_and_status(client):
         - sample(before, "eventhub_http_requests_total", **missing)
         == 1
     )
-    assert sample(after, "eventhub_http_request_seconds_count", endpoint="centers.index") >= 3
+    assert sample(after, "eventhub_http_request_seconds_count", endpoint="pages.index") >= 3
     assert sample(after, "eventhub_outbox_pending") == 0
     assert "eventhub_outbox_oldest_pending_seconds 0.0" in after
 

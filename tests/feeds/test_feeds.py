@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from eventhub.centers.models import Center
 from eventhub.feeds import services as feeds
 from eventhub.feeds.models import FeedToken
-from eventhub.series import services as series_services
+from eventhub.scheduling import services as series_services
 from eventhub.series.models import EventSeries, Occurrence
 from eventhub.series.recurrence import RuleError, build_rrule
 from tests.conftest import EXAMPLES, clean_database

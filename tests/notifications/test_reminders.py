@@ -16,8 +16,8 @@ from eventhub.core.outbox import MessageKind, OutboxMessage, OutboxStatus
 from eventhub.invitations import services as invitations
 from eventhub.invitations.models import RsvpStatus
 from eventhub.notifications import services as notifications
+from eventhub.scheduling import services as series_services
 from eventhub.series import rules as series_rules
-from eventhub.series import services as series_services
 from eventhub.series.models import Audience, Occurrence
 
 Z = UTC

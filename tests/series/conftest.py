@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from eventhub.scheduling.services import SeriesValues
 from eventhub.series.models import HolidayPolicy, SeriesStatus
-from eventhub.series.services import SeriesValues
 
 HORIZON_DAYS = 548
 
@@ -39,7 +39,7 @@ def center_id(create_center) -> int:
 def create_series(app, db, center_id, clock) -> Callable[..., int]:
     """Create a series through the service; returns its id."""
     from eventhub.centers.models import Center
-    from eventhub.series import services
+    from eventhub.scheduling import services
 
     def factory(*, now=None, horizon_days: int = HORIZON_DAYS, **overrides: Any) -> int:
         with app.app_context():

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from eventhub.centers.models import Center
-from eventhub.series import services
+from eventhub.scheduling import services
 from eventhub.series.models import Occurrence, OccurrenceStatus, SkippedOccurrence
 from eventhub.series.recurrence import (
     Holidays,
@@ -242,7 +242,7 @@ def test_splits_and_resaves_keep_every_date_once_and_every_booking(
     from eventhub.accounts.models import StartupProfile
     from eventhub.bookings.models import Booking, BookingStatus, PitchSlot
     from eventhub.feeds import services as feeds
-    from eventhub.series.forms import SeriesEditForm, form_data_from_values, values_from_form
+    from eventhub.scheduling.forms import SeriesEditForm, form_data_from_values, values_from_form
     from eventhub.series.models import EventSeries
 
     now = datetime.combine(start_day, time(0), tzinfo=UTC) - timedelta(days=2)

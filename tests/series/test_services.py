@@ -13,7 +13,7 @@ from eventhub.bookings.models import Booking, BookingStatus, PitchSlot
 from eventhub.core.audit import AuditLog
 from eventhub.core.errors import DomainError
 from eventhub.invitations.models import Invitation, RsvpStatus
-from eventhub.series import services
+from eventhub.scheduling import services
 from eventhub.series.models import (
     ChangeKind,
     EventSeries,
@@ -528,7 +528,7 @@ def test_series_starting_in_a_dst_gap_in_berlin_lasts_its_full_duration(app, db,
 
 
 def test_horizon_job_extends_every_series_up_to_the_configured_horizon(app, db, create_series):
-    from eventhub.series.jobs import horizon_job
+    from eventhub.scheduling.jobs import horizon_job
 
     now = datetime.now(UTC)
     start = (now + timedelta(days=2)).date()
@@ -629,7 +629,7 @@ def test_extending_in_steps_never_puts_two_dates_on_one_day(app, db, create_seri
 
 def resave_through_the_form(app, db, series: EventSeries, *, now: datetime) -> EventSeries:
     """What pressing Save on the edit page without changing anything does."""
-    from eventhub.series.forms import SeriesEditForm, form_data_from_values, values_from_form
+    from eventhub.scheduling.forms import SeriesEditForm, form_data_from_values, values_from_form
 
     with app.test_request_context(method="GET"):
         form = SeriesEditForm(data=form_data_from_values(services.values_of(series)))

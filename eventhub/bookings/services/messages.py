@@ -30,7 +30,7 @@ def booking_context(booking: Booking) -> dict[str, Any]:
         "offer_expires_at": (
             booking.offer_expires_at.isoformat() if booking.offer_expires_at else ""
         ),
-        "bookings_url": external_url("bookings.mine"),
+        "bookings_url": external_url("pages.my_bookings"),
     }
 
 

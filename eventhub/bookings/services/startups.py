@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from eventhub.accounts.intake import intake_missing
 from eventhub.accounts.models import StartupProfile
@@ -229,3 +230,14 @@ def accept_offer(booking: Booking, *, actor_id: int | None, now: datetime) -> Bo
     db.session.flush()
     _notify(booking, "confirmed", now=now, method="REQUEST")
     return booking
+
+
+def bookings_of_startup(startup: StartupProfile) -> list[Booking]:
+    """Every booking a startup has made, newest first (its "My bookings" page)."""
+    query = (
+        sa.select(Booking)
+        .where(Booking.startup_id == startup.id)
+        .options(joinedload(Booking.occurrence))
+        .order_by(Booking.id.desc())
+    )
+    return list(db.session.scalars(query))

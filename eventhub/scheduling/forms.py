@@ -28,6 +28,7 @@ from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.forms import BaseForm as FlaskForm
 from eventhub.core.forms import MultiCheckboxField, http_url, single_line
 from eventhub.core.i18n import is_valid_timezone
+from eventhub.scheduling.services import SeriesValues, parse_extra_holidays
 from eventhub.series.models import (
     POLICY_DEFAULTS,
     BookingMode,
@@ -37,7 +38,6 @@ from eventhub.series.models import (
     WaitlistMode,
 )
 from eventhub.series.recurrence import RuleSpec, build_rrule, spec_from_rrule
-from eventhub.series.services import SeriesValues, parse_extra_holidays
 
 WEEKDAY_CHOICES = [
     SelectChoice("MO", _l("Monday")),

@@ -1,22 +1,27 @@
-"""The home page (centers and upcoming investor days) and a page per center."""
+"""Pages composed from several areas: the home page (centers and upcoming investor days), a
+page per center, an organizer's centers and a startup's bookings."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import render_template, request
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from eventhub.accounts import intake as questionnaire
 from eventhub.accounts.auth import require_role
 from eventhub.accounts.models import Role
-from eventhub.centers import bp
+from eventhub.bookings import services as bookings
+from eventhub.bookings.forms import EmptyForm
 from eventhub.centers import services as centers
 from eventhub.centers.access import center_or_404
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.clock import utcnow
 from eventhub.core.forms import FIRST_DATE, LAST_DATE
-from eventhub.series import services as series_services
+from eventhub.invitations import services as invitations
+from eventhub.pages import bp
+from eventhub.scheduling import services as series_services
 
 
 @bp.route("/")
@@ -58,7 +63,7 @@ def index():
         month=month,
     )
     return render_template(
-        "centers/index.html",
+        "pages/index.html",
         centers=all_centers,
         upcoming=upcoming,
         filters=filters,
@@ -68,10 +73,10 @@ def index():
 
 
 @bp.route("/centers/<slug>")
-def detail(slug: str):
+def center(slug: str):
     center = center_or_404(slug)
     upcoming = series_services.upcoming_occurrences(now=utcnow(), limit=20, center_id=center.id)
-    return render_template("centers/detail.html", center=center, upcoming=upcoming)
+    return render_template("pages/center.html", center=center, upcoming=upcoming)
 
 
 @bp.route("/organize")
@@ -79,4 +84,23 @@ def detail(slug: str):
 def organize():
     """An organizer's own centers (every center for an admin), with their series."""
     own = centers.centers_organized_by(current_user)
-    return render_template("centers/organize.html", centers=own)
+    return render_template("pages/organize.html", centers=own)
+
+
+@bp.route("/bookings")
+@require_role(Role.startup)
+def my_bookings():
+    """A startup's bookings, what its intake still misses, and the investors who followed up."""
+    profile = bookings.startup_of(current_user)
+    if profile is None or not current_user.is_email_verified:
+        abort(403)
+    return render_template(
+        "pages/my_bookings.html",
+        bookings=bookings.bookings_of_startup(profile),
+        position=bookings.waitlist_position,
+        free_slots=lambda b: bookings.free_slots(b.occurrence_id),
+        missing=questionnaire.intake_missing(profile),
+        follow_ups=invitations.follow_ups_for_startup(profile),
+        now=utcnow(),
+        form=EmptyForm(),
+    )

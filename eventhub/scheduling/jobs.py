@@ -11,8 +11,8 @@ from flask import Flask
 from eventhub.core.clock import utcnow
 from eventhub.core.transactions import unit_of_work
 from eventhub.extensions import db
+from eventhub.scheduling.services import materialize_occurrences, series_to_extend
 from eventhub.series.models import EventSeries
-from eventhub.series.services import materialize_occurrences, series_to_extend
 
 log = logging.getLogger("eventhub.jobs")
 

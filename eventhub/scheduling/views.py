@@ -21,16 +21,9 @@ from eventhub.core.security import id_arg
 from eventhub.core.web import refusal
 from eventhub.extensions import db
 from eventhub.invitations import services as invitations
-from eventhub.series import bp
-from eventhub.series import services as series_services
-from eventhub.series.access import (
-    managed_occurrence,
-    managed_series,
-    occurrence_or_404,
-    series_or_404,
-    visible_to_current_user,
-)
-from eventhub.series.forms import (
+from eventhub.scheduling import bp
+from eventhub.scheduling import services as series_services
+from eventhub.scheduling.forms import (
     CancelForm,
     MoveForm,
     RegistrationWindowForm,
@@ -40,6 +33,13 @@ from eventhub.series.forms import (
     VenueForm,
     form_data_from_values,
     values_from_form,
+)
+from eventhub.series.access import (
+    managed_occurrence,
+    managed_series,
+    occurrence_or_404,
+    series_or_404,
+    visible_to_current_user,
 )
 from eventhub.series.models import EditScope, EventSeries, Occurrence
 from eventhub.series.recurrence import describe, to_utc
