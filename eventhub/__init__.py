@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_login import user_logged_in
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -148,7 +149,7 @@ def _init_extensions(app: Flask) -> None:
     from eventhub.cli import register_commands
     from eventhub.core import health, metrics
     from eventhub.core.errors import ConfigError
-    from eventhub.core.i18n import select_locale, select_timezone
+    from eventhub.core.i18n import remember_locale_at_login, select_locale, select_timezone
     from eventhub.core.logs import configure_logging, install_redaction
     from eventhub.core.scheduler import JOBS_KEY
     from eventhub.core.security import init_rate_limits, init_security
@@ -179,6 +180,7 @@ def _init_extensions(app: Flask) -> None:
     login.login_message = lazy_gettext("Please log in to continue.")
     login.login_message_category = "info"
     login.user_loader(load_user)
+    user_logged_in.connect(remember_locale_at_login, app)
 
     init_security(app)
     app.register_blueprint(pages.bp)

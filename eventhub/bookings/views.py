@@ -6,9 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from eventhub.accounts import intake as questionnaire
@@ -32,7 +42,7 @@ from eventhub.core.urls import is_safe_redirect
 from eventhub.core.web import act_then_redirect, refusal
 from eventhub.extensions import csrf, db
 from eventhub.series.access import managed_occurrence, occurrence_or_404, visible_occurrence
-from eventhub.series.models import Occurrence
+from eventhub.series.models import EventSeries, Occurrence
 
 
 def _startup():
@@ -45,7 +55,12 @@ def _startup():
 def _slot_of(occurrence_id: int, slot_id: int) -> PitchSlot:
     """A slot of the occurrence, loaded with its occurrence and series in one round trip
     (the JSON API answers crowds racing for slots); 404 for a missing date or slot."""
-    options = [joinedload(PitchSlot.occurrence).joinedload(Occurrence.series)]
+    # The center too: the confirmation's calendar part names it as the organizer.
+    options = [
+        joinedload(PitchSlot.occurrence)
+        .joinedload(Occurrence.series)
+        .joinedload(EventSeries.center)
+    ]
     slot = db.session.get(PitchSlot, slot_id, options=options)
     if slot is None or slot.occurrence_id != occurrence_id:
         occurrence_or_404(occurrence_id)
@@ -230,18 +245,24 @@ def api_slots(occurrence_id: int):
 
 @bp.route("/api/occurrences/<int:occurrence_id>/bookings", methods=["POST"])
 @csrf.exempt  # JSON only: a cross-site form cannot send application/json without CORS.
-@login_required
 def api_book(occurrence_id: int):
     """Book a slot: 201 with the booking, 409 when it was just taken, 4xx with a reason."""
+    payload = request.get_json(silent=True) if request.is_json else None
+    slot_id = payload.get("slot_id") if isinstance(payload, dict) else None
+    # A slot that a booking holds on a listed date is refused first, whoever asks: the public
+    # slot grid shows it taken to everyone, so the answer tells nothing new, and most of a
+    # crowd racing for a few slots is answered by one indexed query, without loading the user.
+    if is_id(slot_id) and bookings.taken_on_listed_date(occurrence_id, slot_id):
+        raise bookings.SlotTaken()
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
     if not request.is_json:
         return jsonify(error={"status": 415, "message": _("Send JSON.")}), 415
     if current_user.role != Role.startup:
         abort(403)
-    payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         message = _('Send a JSON object such as {"slot_id": 12}.')
         return jsonify(error={"status": 400, "message": message}), 400
-    slot_id = payload.get("slot_id")
     if not is_id(slot_id):  # true is not slot 1, 2**64 is no slot at all
         return jsonify(error={"status": 400, "message": _("slot_id must be a number.")}), 400
     booking = bookings.book_slot(

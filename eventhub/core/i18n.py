@@ -4,29 +4,52 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.numbers import format_decimal
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
 
 def select_locale() -> str:
-    """The user's setting, else the switcher's choice, else Accept-Language, else Korean."""
+    """The user's setting, else the switcher's choice, else Accept-Language, else Korean.
+
+    A logged-in user's setting is also kept in their session (at log-in, and whenever the user
+    is loaded), so that a request that has no other reason to load the user (a refused booking
+    attempt in a crowd, docs/booking.md) answers in their language without a query for it."""
     supported = current_app.config["SUPPORTED_LOCALES"]
     if not has_request_context():
         # The CLI and the scheduler: the shell's LANG, else the default. Messages to people
         # are rendered with force_locale in the recipient's language anyway.
         lang = os.environ.get("LANG", "")[:2]
         return lang if lang in supported else current_app.config["DEFAULT_LOCALE"]
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
+    # Flask-Login keeps the request's user in g._login_user once it has loaded it.
+    ask_user = g.get("_login_user") is not None or "locale" not in session
+    if (
+        ask_user
+        and getattr(current_user, "is_authenticated", False)
+        and current_user.locale in supported
+    ):
+        remember_locale(current_user.locale)
         return current_user.locale
     chosen = session.get("locale")
     if chosen in supported:
         return chosen
     best = request.accept_languages.best_match(supported)
     return best or current_app.config["DEFAULT_LOCALE"]
+
+
+def remember_locale(locale: str) -> None:
+    if session.get("locale") != locale:
+        session["locale"] = locale
+
+
+def remember_locale_at_login(_sender: Any, user: Any, **_extra: Any) -> None:
+    """Flask-Login's `user_logged_in` signal: the session starts in the user's language."""
+    if user.locale in current_app.config["SUPPORTED_LOCALES"]:
+        remember_locale(user.locale)
 
 
 def select_timezone() -> str:

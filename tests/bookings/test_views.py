@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from eventhub.accounts.models import StartupProfile, User
 from eventhub.bookings import services as bookings
-from eventhub.bookings.models import Booking, BookingStatus
+from eventhub.bookings.models import Booking, BookingStatus, PitchSlot
 from eventhub.series.models import Occurrence
 from tests.conftest import PASSWORD, post_form
 
@@ -214,6 +214,41 @@ def test_api_book_answers_201_then_409_as_json(
     assert wrong.status_code == 400
     slots = second.get(f"/api/occurrences/{future_occurrence}/slots").json["slots"]
     assert [s["state"] for s in slots] == ["taken", "free", "free", "free"]
+
+
+def test_api_refuses_a_held_slot_to_anyone_and_asks_for_a_login_otherwise(
+    app, db, client, future_occurrence, make_startup
+):
+    """A held slot on a listed date is 409 whoever asks (the public grid shows it taken); a
+    free slot, or a held one on a date that is not listed, still asks for a log-in first."""
+    glowlab = make_startup("Glowlab")
+    with app.app_context():
+        held, free = (s.id for s in bookings.slots_of(future_occurrence)[:2])
+        bookings.book_slot(
+            db.session.get(PitchSlot, held),
+            startup=db.session.get(StartupProfile, glowlab),
+            actor_id=None,
+            now=datetime.now(UTC),
+        )
+        db.session.commit()
+    url = f"/api/occurrences/{future_occurrence}/bookings"
+    taken = client.post(url, json={"slot_id": held}, headers=EN)
+    assert taken.status_code == 409
+    assert taken.json["error"]["message"] == (
+        "This slot was just taken by another startup. Please choose another one."
+    )
+
+    def asks_for_login(response) -> bool:
+        return response.status_code == 302 and "/login" in response.headers["Location"]
+
+    assert asks_for_login(client.post(url, json={"slot_id": free}, headers=EN))
+    assert asks_for_login(client.post(url, data="slot_id=1", headers=EN))
+    with app.app_context():
+        db.session.get(Occurrence, future_occurrence).series.is_public = False
+        db.session.commit()
+    assert asks_for_login(client.post(url, json={"slot_id": held}, headers=EN))
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 1
 
 
 def test_cancel_another_startups_booking_looks_like_it_does_not_exist(

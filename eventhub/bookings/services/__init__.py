@@ -63,6 +63,7 @@ from eventhub.bookings.services.slots import (
     shift_slots,
     slot_grid,
     slots_of,
+    taken_on_listed_date,
 )
 from eventhub.bookings.services.startups import (
     accept_offer,
@@ -128,6 +129,7 @@ __all__ = [
     "slots_of",
     "startup_of",
     "switch_slot",
+    "taken_on_listed_date",
     "unblock_slot",
     "waitlist",
     "waitlist_position",

@@ -18,7 +18,7 @@ from eventhub.bookings.services.errors import (
 )
 from eventhub.core.transactions import is_postgresql
 from eventhub.extensions import db
-from eventhub.series.models import Occurrence
+from eventhub.series.models import EventSeries, Occurrence
 
 
 class SlotState(StrEnum):
@@ -81,6 +81,26 @@ def is_held(slot_id: int) -> bool:
         )
         is not None
     )
+
+
+def taken_on_listed_date(occurrence_id: int, slot_id: int) -> bool:
+    """Whether the slot is one of a listed date's and a booking holds it, in one indexed query
+    that loads nothing: most of a crowd racing for a few slots is answered here, before the
+    slot, its date and its series are loaded (docs/booking.md, "Contention"). Anything else
+    (a missing slot, a draft date, a free slot) is for the full path to decide."""
+    holding = sa.exists().where(Booking.slot_id == slot_id, Booking.status.in_(SLOT_HOLDING))
+    query = (
+        sa.select(PitchSlot.id)
+        .join(Occurrence, Occurrence.id == PitchSlot.occurrence_id)
+        .join(EventSeries, EventSeries.id == Occurrence.series_id)
+        .where(
+            PitchSlot.id == slot_id,
+            PitchSlot.occurrence_id == occurrence_id,
+            EventSeries.is_listed,
+            holding,
+        )
+    )
+    return db.session.connection().execute(query).first() is not None
 
 
 @dataclass
