@@ -171,6 +171,12 @@ class Booking(db.Model):
         back_populates="booking", order_by="BookingStatusChange.id"
     )
 
+    @property
+    def calendar_sequence(self) -> int:
+        """The iCalendar SEQUENCE of the booking's event (emails and the personal feed alike):
+        every change of the booking, and every change of its occurrence, is a new version."""
+        return len(self.history) + self.occurrence.sequence
+
 
 class BookingStatusChange(db.Model):
     """Who moved a booking from which status to which, when and why."""

@@ -7,13 +7,13 @@ The calendar feeds (calendar issue) build on the same UIDs: a startup's booking 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
 from icalendar import Calendar, Event, Parameters, vCalAddress, vText, vUri
-
-from eventhub.core.urls import external_url
 
 PRODID = "-//EventHub//Investor days//EN"
 
@@ -86,112 +86,61 @@ def booking_uid(booking_id: int) -> str:
     return f"booking-{booking_id}@{uid_domain()}"
 
 
-def booking_sequence(booking: Any) -> int:
-    """Every change of the booking, and every change of its occurrence, is a new version."""
-    return len(booking.history) + booking.occurrence.sequence
-
-
-def occurrence_uid(occurrence: Any) -> str:
+def occurrence_uid(occurrence_id: int) -> str:
     """The UID of one occurrence as a single event: in personal feeds, in single-event
     downloads and in investors' emailed invitations alike."""
-    return f"occurrence-{occurrence.id}@{uid_domain()}"
+    return f"occurrence-{occurrence_id}@{uid_domain()}"
 
 
-def _invitation(
-    *,
-    method: str,
-    occurrence: Any,
-    uid: str,
-    sequence: int,
-    stamp: Any,
-    start: Any,
-    end: Any,
-    summary: str,
-    attendee: vCalAddress | None,
-) -> str:
-    """A one-event iTIP calendar object (RFC 5546) from the occurrence's center."""
-    series = occurrence.series
+@dataclass(frozen=True)
+class Invitation:
+    """What one emailed iTIP event says. The areas fill it from their models (bookings from a
+    booking, invitations from an investor's invitation); this module only writes it."""
+
+    method: str  # REQUEST or CANCEL
+    uid: str
+    sequence: int
+    stamp: datetime
+    start: datetime
+    end: datetime
+    summary: str
+    location: str
+    url: str
+    organizer_email: str
+    organizer_name: str
+    attendee: vCalAddress | None
+
+
+def attendee(email: str, name: str, **params: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    address.params["cn"] = vText(name)
+    address.params["role"] = vText("REQ-PARTICIPANT")
+    for key, value in params.items():
+        address.params[key] = vText(value)
+    return address
+
+
+def invitation_text(invitation: Invitation) -> str:
+    """A one-event iTIP calendar object (RFC 5546)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", method)
+    calendar.add("method", invitation.method)
     event = Event()
-    event.add("uid", uid)
-    event.add("sequence", sequence)
-    event.add("dtstamp", stamp)
-    event.add("dtstart", start)
-    event.add("dtend", end)
-    event.add("summary", SafeText(clean(summary)))
-    venue = ", ".join(
-        part
-        for part in (occurrence.effective_venue_name, occurrence.effective_venue_address)
-        if part
-    )
-    if venue:
-        event.add("location", SafeText(clean(venue)))
-    event.add("url", external_url("series.occurrence", occurrence_id=occurrence.id))
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    contact = series.center.contact_email or current_app.config["MAIL_DEFAULT_SENDER"]
-    organizer = vCalAddress(f"mailto:{contact}")
-    organizer.params["cn"] = vText(series.center.name_en)
+    event.add("uid", invitation.uid)
+    event.add("sequence", invitation.sequence)
+    event.add("dtstamp", invitation.stamp)
+    event.add("dtstart", invitation.start)
+    event.add("dtend", invitation.end)
+    event.add("summary", SafeText(clean(invitation.summary)))
+    if invitation.location:
+        event.add("location", SafeText(clean(invitation.location)))
+    event.add("url", invitation.url)
+    event.add("status", "CANCELLED" if invitation.method == "CANCEL" else "CONFIRMED")
+    organizer = vCalAddress(f"mailto:{invitation.organizer_email}")
+    organizer.params["cn"] = vText(invitation.organizer_name)
     event.add("organizer", organizer)
-    if attendee is not None:
-        event.add("attendee", attendee)
+    if invitation.attendee is not None:
+        event.add("attendee", invitation.attendee)
     calendar.add_component(event)
     return calendar.to_ical().decode("utf-8")
-
-
-def _attendee(email: str, name: str, **params: str) -> vCalAddress:
-    attendee = vCalAddress(f"mailto:{email}")
-    attendee.params["cn"] = vText(name)
-    attendee.params["role"] = vText("REQ-PARTICIPANT")
-    for key, value in params.items():
-        attendee.params[key] = vText(value)
-    return attendee
-
-
-def booking_invitation(booking: Any, *, method: str) -> str:
-    """A METHOD:REQUEST (or CANCEL) calendar object for a startup's pitch slot."""
-    occurrence, startup = booking.occurrence, booking.startup
-    series = occurrence.series
-    email = startup.mail_address or ""
-    return _invitation(
-        method=method,
-        occurrence=occurrence,
-        uid=booking_uid(booking.id),
-        sequence=booking_sequence(booking),
-        stamp=booking.updated_at,
-        start=booking.slot.start_at,
-        end=booking.slot.end_at,
-        summary=f"{series.title_ko} / {series.title_en} — {startup.company_name}",
-        attendee=_attendee(email, startup.company_name, partstat="ACCEPTED") if email else None,
-    )
-
-
-PARTSTAT = {"accepted": "ACCEPTED", "tentative": "TENTATIVE", "declined": "DECLINED"}
-
-
-def occurrence_invitation(invitation: Any, *, method: str) -> str:
-    """A METHOD:REQUEST (or CANCEL) for an investor's invitation to one occurrence.
-
-    Its UID is the UID of the occurrence's event in the investor's personal feed, so calendars
-    merge the two instead of showing the day twice.
-    """
-    occurrence, investor = invitation.occurrence, invitation.investor
-    series = occurrence.series
-    return _invitation(
-        method=method,
-        occurrence=occurrence,
-        uid=occurrence_uid(occurrence),
-        sequence=occurrence.sequence,
-        stamp=occurrence.updated_at,
-        start=occurrence.start_at,
-        end=occurrence.end_at,
-        summary=f"{series.title_ko} / {series.title_en}",
-        attendee=_attendee(
-            investor.email,
-            investor.person_name,
-            rsvp="TRUE",
-            partstat=PARTSTAT.get(invitation.status.value, "NEEDS-ACTION"),
-        ),
-    )

@@ -512,7 +512,7 @@ class SeriesParts:
     def _own_event(self, row: Any) -> tuple[tuple[str, str], Event]:
         """A stored date the rule does not give (a kept one-off): an event with its own UID."""
         event = self.occurrence_event(row)
-        own = occurrence_uid(row)
+        own = occurrence_uid(row.id)
         _set(event, "UID", SafeText(own))
         return (own, ""), event
 

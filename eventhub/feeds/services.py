@@ -30,7 +30,7 @@ from eventhub.accounts.models import Role, User
 from eventhub.bookings.models import SLOT_HOLDING, Booking, BookingStatus
 from eventhub.centers.models import Center
 from eventhub.centers.services import centers_organized_by
-from eventhub.core.ics import PlainUri, booking_sequence, booking_uid, occurrence_uid
+from eventhub.core.ics import PlainUri, booking_uid, occurrence_uid
 from eventhub.core.urls import external_url
 from eventhub.extensions import db
 from eventhub.feeds import build, versioning
@@ -141,7 +141,7 @@ def _investor_feed(investor_id: int, *, locale: str) -> bytes:
         occurrence = invitation.occurrence
         series = occurrence.series
         event = build.SeriesParts(series, locale).occurrence_event(occurrence)
-        put(event, "uid", occurrence_uid(occurrence))
+        put(event, "uid", occurrence_uid(occurrence.id))
         if not occurrence.is_cancelled:
             accepted = invitation.status == RsvpStatus.accepted
             event["STATUS"] = build.CONFIRMED if accepted else build.TENTATIVE
@@ -214,7 +214,7 @@ def _startup_feed(startup_id: int, *, locale: str) -> bytes:
         put(event, "summary", text(f"{prefix}{label}: {title(series, locale)}"))
         event["DTSTART"] = parts.when(slot.start_at)
         event["DTEND"] = parts.when(slot.end_at)
-        put(event, "sequence", booking_sequence(booking))
+        put(event, "sequence", booking.calendar_sequence)
         event["STATUS"] = build.CANCELLED if cancelled else build.CONFIRMED
         location = parts.location_of(occurrence)
         if location:
@@ -376,5 +376,5 @@ def single_occurrence(occurrence: Occurrence, *, locale: str) -> bytes:
         name=title(series, locale), description=title(series, locale), timezone=series.timezone
     )
     event = build.SeriesParts(series, locale).occurrence_event(occurrence)
-    put(event, "uid", occurrence_uid(occurrence))
+    put(event, "uid", occurrence_uid(occurrence.id))
     return build.finish(document, [event])

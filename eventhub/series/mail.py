@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from flask import current_app
+from icalendar import vCalAddress
+
+from eventhub.core.ics import Invitation
 from eventhub.core.urls import external_url
 from eventhub.series.models import Occurrence
 
@@ -19,3 +24,35 @@ def occurrence_mail_context(occurrence: Occurrence) -> dict[str, Any]:
         "venue": occurrence.effective_venue_name or "",
         "occurrence_url": external_url("series.occurrence", occurrence_id=occurrence.id),
     }
+
+
+def occurrence_invitation(
+    occurrence: Occurrence,
+    *,
+    method: str,
+    uid: str,
+    sequence: int,
+    stamp: datetime,
+    start: datetime,
+    end: datetime,
+    summary: str,
+    attendee: vCalAddress | None,
+) -> Invitation:
+    """An emailed calendar event about the occurrence: its venue, its page and its center as
+    the organizer, whichever area invites (a startup's slot, an investor's day)."""
+    center = occurrence.series.center
+    venue = (occurrence.effective_venue_name, occurrence.effective_venue_address)
+    return Invitation(
+        method=method,
+        uid=uid,
+        sequence=sequence,
+        stamp=stamp,
+        start=start,
+        end=end,
+        summary=summary,
+        location=", ".join(part for part in venue if part),
+        url=external_url("series.occurrence", occurrence_id=occurrence.id),
+        organizer_email=center.contact_email or current_app.config["MAIL_DEFAULT_SENDER"],
+        organizer_name=center.name_en,
+        attendee=attendee,
+    )

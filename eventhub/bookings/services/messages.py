@@ -13,9 +13,9 @@ from eventhub.bookings.services.slots import (
     slot_grid,
 )
 from eventhub.core import outbox
-from eventhub.core.ics import booking_invitation
+from eventhub.core.ics import attendee, booking_uid, invitation_text
 from eventhub.core.urls import external_url
-from eventhub.series.mail import occurrence_mail_context
+from eventhub.series.mail import occurrence_invitation, occurrence_mail_context
 from eventhub.series.models import Occurrence
 
 
@@ -32,6 +32,30 @@ def booking_context(booking: Booking) -> dict[str, Any]:
         ),
         "bookings_url": external_url("pages.my_bookings"),
     }
+
+
+def booking_invitation(booking: Booking, *, method: str) -> str:
+    """A METHOD:REQUEST (or CANCEL) calendar object for a startup's pitch slot."""
+    occurrence, startup = booking.occurrence, booking.startup
+    series = occurrence.series
+    email = startup.mail_address or ""
+    slot = booking.slot
+    assert slot is not None  # only a booking that holds a slot is sent an invitation
+    return invitation_text(
+        occurrence_invitation(
+            occurrence,
+            method=method,
+            uid=booking_uid(booking.id),
+            sequence=booking.calendar_sequence,
+            stamp=booking.updated_at,
+            start=slot.start_at,
+            end=slot.end_at,
+            summary=f"{series.title_ko} / {series.title_en} — {startup.company_name}",
+            attendee=(
+                attendee(email, startup.company_name, partstat="ACCEPTED") if email else None
+            ),
+        )
+    )
 
 
 def _notify(

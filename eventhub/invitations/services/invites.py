@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from eventhub.accounts.models import InvestorProfile
 from eventhub.core import audit, outbox
 from eventhub.core.errors import InvalidInput
-from eventhub.core.ics import occurrence_invitation
+from eventhub.core.ics import attendee, invitation_text, occurrence_uid
 from eventhub.core.urls import external_url
 from eventhub.extensions import db
 from eventhub.invitations.models import Invitation, RsvpStatus
@@ -25,7 +25,7 @@ from eventhub.invitations.services.errors import (
 from eventhub.invitations.services.rsvp import (
     rsvp_token,
 )
-from eventhub.series.mail import occurrence_mail_context
+from eventhub.series.mail import occurrence_invitation, occurrence_mail_context
 from eventhub.series.models import Occurrence
 from eventhub.series.planning import request_planning
 
@@ -46,13 +46,42 @@ def invitation_context(invitation: Invitation) -> dict[str, Any]:
     }
 
 
+PARTSTAT = {"accepted": "ACCEPTED", "tentative": "TENTATIVE", "declined": "DECLINED"}
+
+
+def investor_invitation(invitation: Invitation, *, method: str) -> str:
+    """A METHOD:REQUEST (or CANCEL) for an investor's invitation to one occurrence. Its UID is
+    the UID of the occurrence's event in the investor's personal feed, so calendars merge the
+    two instead of showing the day twice."""
+    occurrence, investor = invitation.occurrence, invitation.investor
+    series = occurrence.series
+    return invitation_text(
+        occurrence_invitation(
+            occurrence,
+            method=method,
+            uid=occurrence_uid(occurrence.id),
+            sequence=occurrence.sequence,
+            stamp=occurrence.updated_at,
+            start=occurrence.start_at,
+            end=occurrence.end_at,
+            summary=f"{series.title_ko} / {series.title_en}",
+            attendee=attendee(
+                investor.email,
+                investor.person_name,
+                rsvp="TRUE",
+                partstat=PARTSTAT.get(invitation.status.value, "NEEDS-ACTION"),
+            ),
+        )
+    )
+
+
 def _attach_invite(message: outbox.OutboxMessage, invitation: Invitation, *, method: str) -> None:
     """The calendar part (REQUEST or CANCEL, same UID as the investor's feed) of a message."""
     message.attachments = [
         {
             "filename": "invite.ics",
             "content_type": f"text/calendar; method={method}",
-            "content": occurrence_invitation(invitation, method=method),
+            "content": investor_invitation(invitation, method=method),
         }
     ]
 
