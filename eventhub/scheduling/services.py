@@ -368,6 +368,9 @@ def _store_planned(series: EventSeries, planned: list[PlannedDate]) -> list[Occu
         )
         db.session.add(occurrence)
         bookings.create_slots(occurrence)
+        # Its organizers' line-up digest (and anything else the rules give) is planned by the
+        # planner job within one dispatch interval, not only by the 15-minute net.
+        request_planning(occurrence)
         created.append(occurrence)
     return created
 

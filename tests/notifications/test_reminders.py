@@ -57,6 +57,7 @@ def test_a_confirmed_booking_gets_the_default_reminders_before_its_slot(
     occurrence_id = make_occurrence()
     startup_id = make_startup("Carbonix")
     with app.app_context():
+        plan_reminders(clock)  # the new series' dates (their line-up digests: no organizer yet)
         book(db, occurrence_id, startup_id, now=clock)
         assert reminders(db) == []  # planned off the booking's transaction, by the job
         assert plan_reminders(clock) == 1
@@ -237,7 +238,9 @@ def test_organizers_get_the_line_up_the_day_before(
     with app.app_context():
         book(db, occurrence_id, startup_id, now=clock)
         plan_reminders(clock)
-        digest = [r for r in reminders(db) if r[0] == "notifications/digest"]
+        digest = [
+            r for r in reminders(db) if r[0] == "notifications/digest" and r[2] < start
+        ]  # (the series' later dates have theirs too)
         assert digest == [
             ("notifications/digest", "organizer@center.example", start - timedelta(days=1))
         ]
@@ -246,6 +249,23 @@ def test_organizers_get_the_line_up_the_day_before(
     assert message["Subject"] == "Line-up: Samsung Venture Partners Day on 2026-12-16 14:00 KST"
     text = message.get_body(("plain",)).get_content()
     assert "  14:30–14:45  (free)\r\n  14:45–15:00  Carbonix\r\n" in text
+
+
+def test_a_new_dates_line_up_digest_is_planned_by_the_next_planner_run(
+    app, db, make_occurrence, create_user, clock, plan_reminders
+):
+    occurrence_id = make_occurrence()  # a new series: its dates are stored, nothing booked
+    with app.app_context():
+        center_id = db.session.get(Occurrence, occurrence_id).series.center_id
+    create_user("organizer@center.example", role="organizer", locale="en",
+                center_ids=(center_id,))  # fmt: skip
+    with app.app_context():
+        assert plan_reminders(clock) >= 1  # not left to the 15-minute net
+        digest = [r for r in reminders(db) if r[0] == "notifications/digest"]
+        start = datetime(2026, 12, 16, 5, 0, tzinfo=Z)
+        assert ("notifications/digest", "organizer@center.example", start - timedelta(days=1)) in (
+            digest
+        )
 
 
 def test_a_waitlist_offer_gets_a_reminder_before_the_hold_runs_out(
