@@ -45,11 +45,16 @@ def _in_korean() -> bool:
     return str(get_locale()) == "ko"
 
 
-def _figures(center: Center) -> dict[str, Any]:
+def _figures(center: Center, quarter: str | None = None) -> dict[str, Any]:
+    """The dashboard's figures and charts; with `quarter`, months and quarters of it only."""
     now = utcnow()
     upcoming = services.upcoming_dates(center.id, now=now)
     over_time = services.series_over_time(center.id, tz=center.timezone)
     outcomes = services.outcomes_by_quarter(center.id, tz=center.timezone)
+    if quarter is not None:
+        months = _quarter_months(quarter)
+        over_time = [m for m in over_time if m.month in months]
+        outcomes = [q for q in outcomes if q.quarter == quarter]
     attendance_chart = charts.bar_chart(
         id="attendance",
         title=_("Bookings, attendance and no-shows by month"),
@@ -201,10 +206,7 @@ def quarterly(slug: str, quarter: str):
     center = managed_center(slug)
     if services.quarter_bounds(quarter) is None:
         abort(404)
-    context = _figures(center)
-    context["outcomes"] = [q for q in context["outcomes"] if q.quarter == quarter]
-    month_prefixes = _quarter_months(quarter)
-    context["over_time"] = [m for m in context["over_time"] if m.month in month_prefixes]
+    context = _figures(center, quarter)
     return render_template("reports/quarterly.html", center=center, quarter=quarter, **context)
 
 

@@ -302,7 +302,14 @@ def test_dashboard_pages_render_in_both_languages(app, db, client, language, hea
         last = services.outcomes_by_quarter(_center_id(db, "daegu"), tz="Asia/Seoul")[-1]
     report = client.get(f"/dashboard/daegu/report/{last.quarter}", headers=headers)
     assert report.status_code == 200
-    assert last.quarter in report.get_data(as_text=True)
+    text = report.get_data(as_text=True)
+    assert last.quarter in text
+    if language == "en":
+        sentence = (
+            f"{last.follow_ups} follow-up requests; {last.companies_raised} companies raised "
+            f"{last.krw_raised:,} KRW."
+        )
+        assert sentence in text
 
 
 def test_dashboard_of_a_center_the_organizer_does_not_run_is_404(app, db, client):
