@@ -140,11 +140,22 @@ def _init_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext
 
     # Imported on use (see the module's docstring).
-    from eventhub import accounts, bookings, feeds, invitations, notifications, pages, scheduling
+    from eventhub import (
+        accounts,
+        admin,
+        bookings,
+        feeds,
+        invitations,
+        notifications,
+        pages,
+        reports,
+        scheduling,
+    )
 
     # Views register their routes on import; importing them here (not in each package's
     # __init__) keeps the packages free of import cycles.
     from eventhub.accounts import views as _accounts_views  # noqa: F401
+    from eventhub.admin import views as _admin_views  # noqa: F401
     from eventhub.bookings import views as _bookings_views  # noqa: F401
     from eventhub.cli import register_commands
     from eventhub.core import health, metrics
@@ -161,6 +172,7 @@ def _init_extensions(app: Flask) -> None:
     from eventhub.models import load_user
     from eventhub.notifications import views as _notifications_views  # noqa: F401
     from eventhub.pages import views as _pages_views  # noqa: F401
+    from eventhub.reports import views as _reports_views  # noqa: F401
     from eventhub.scheduling import views as _series_views  # noqa: F401
     from eventhub.templating import register_template_helpers
 
@@ -190,6 +202,8 @@ def _init_extensions(app: Flask) -> None:
     app.register_blueprint(invitations.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
     register_request_hooks(app)

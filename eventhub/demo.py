@@ -1,7 +1,10 @@
 """Demo data for `make run`: the 17 centers, three investor-day series, startups and VCs.
 
 Everything is looked up by its natural key before it is created, so a second run changes
-nothing.
+nothing. Centers and users made here carry `is_demo` (the admin screens mark them), and every
+startup, firm and address is on `.example`. The past dates of each series get a history
+(attendance, no-shows, RSVPs, follow-ups, recorded investments) so that the dashboard shows
+real figures; the next date gets bookings, applications, a waitlist and open invitations.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from eventhub.bookings.models import Booking, BookingStatus, BookingStatusChange
 from eventhub.centers.data import CENTERS
 from eventhub.centers.models import Center, OrganizerMembership
 from eventhub.extensions import db
+from eventhub.invitations.models import FollowUp, Invitation, Outcome, OutcomeKind, RsvpStatus
 from eventhub.scheduling import services as series_services
 from eventhub.series import rules as series_rules
 from eventhub.series.models import EventSeries, HolidayPolicy, SeriesStatus
@@ -100,6 +104,10 @@ STARTUPS = [
     ),
     (None, "Glowlab", "beauty", Stage.seed, 800_000_000, "피부 데이터 기반 맞춤형 화장품"),
     (None, "Paydesk", "fintech", Stage.series_a, 5_000_000_000, "소상공인을 위한 정산 자동화"),
+    (None, "Robohand", "machinery", Stage.pre_a, 3_000_000_000, "협동 로봇 그리퍼를 절반 가격에"),
+    (None, "Cellgen", "bio", Stage.seed, 1_200_000_000, "오가노이드 기반 신약 후보 스크리닝"),
+    (None, "Gridwise", "energy", Stage.seed, 900_000_000, "공장 전력 피크를 예측해 줄입니다"),
+    (None, "Farmsense", "smart_farm", Stage.seed, 700_000_000, "스마트팜 병해 조기 경보"),
 ]
 
 INVESTORS = [
@@ -157,6 +165,7 @@ def seed_demo(*, now: datetime, horizon_days: int) -> dict[str, int]:
                 timezone="Asia/Seoul",
                 country_code="KR",
                 contact_email=f"contact@{slug}.ccei.example",
+                is_demo=True,
                 created_at=now,
             )
             db.session.add(center)
@@ -169,9 +178,11 @@ def seed_demo(*, now: datetime, horizon_days: int) -> dict[str, int]:
         if existing is not None:
             return existing
         added["users"] += 1
-        return accounts.create_user(
+        created = accounts.create_user(
             email=email, password=DEMO_PASSWORD, display_name=name, role=role, now=now
         )
+        created.is_demo = True
+        return created
 
     user("admin@eventhub.example", Role.admin, "관리자")
     memberships = {
@@ -281,6 +292,7 @@ def seed_demo(*, now: datetime, horizon_days: int) -> dict[str, int]:
         added["occurrences"] += len(created)
         if slug == "samsung-venture-partners-day":
             _book_demo_slots(created, now=now)
+        _demo_history(created, now=now, salt=len(slug))
     db.session.flush()
     return added
 
@@ -310,3 +322,94 @@ def _book_demo_slots(occurrences: list, *, now: datetime) -> None:
         )
         db.session.add(booking)
     request_planning(occurrence.id)  # their reminders, planned by the worker after the commit
+
+
+def _demo_history(occurrences: list, *, now: datetime, salt: int) -> None:
+    """What the dashboard counts: on every past date most slots were held, most startups came,
+    some did not; the invited VCs answered, asked to meet some startups again, and a few of
+    those meetings became investments. The next date has open invitations, applications and a
+    waitlist. Deterministic (`salt` varies it per series), so tests can count it too."""
+    db.session.flush()
+    startups = list(db.session.scalars(sa.select(StartupProfile).order_by(StartupProfile.id)))
+    investors = list(db.session.scalars(sa.select(InvestorProfile).order_by(InvestorProfile.id)))
+    dated = sorted(occurrences, key=lambda o: o.start_at)
+    past = [o for o in dated if o.end_at < now and not o.is_cancelled]
+    upcoming = [o for o in dated if o.start_at > now and not o.is_cancelled]
+    answers = (RsvpStatus.accepted, RsvpStatus.accepted, RsvpStatus.declined)
+    for number, occurrence in enumerate(past):
+        slots = bookings.slots_of(occurrence.id)
+        pitching = startups[: min(len(slots), 5 + (number + salt) % 3)]
+        for index, (slot, startup) in enumerate(zip(slots, pitching, strict=False)):
+            came = (index + number + salt) % 4 != 0
+            status = BookingStatus.attended if came else BookingStatus.no_show
+            _demo_booking(occurrence, startup, status, slot=slot, at=occurrence.start_at)
+        for index, investor in enumerate(investors):
+            answer = answers[(index + number) % len(answers)]
+            _demo_invitation(occurrence, investor, answer, now=occurrence.start_at)
+            if answer != RsvpStatus.accepted:
+                continue
+            met = [s for i, s in enumerate(pitching) if (i + index + number) % 3 == 0]
+            for startup in met:
+                db.session.add(
+                    FollowUp(
+                        occurrence_id=occurrence.id,
+                        investor_id=investor.id,
+                        startup_id=startup.id,
+                        note="데모: 후속 미팅 희망",
+                        share_with_startup=True,
+                        created_at=occurrence.end_at,
+                    )
+                )
+                invested = (startup.id + number + salt) % 2 == 0
+                db.session.add(
+                    Outcome(
+                        occurrence_id=occurrence.id,
+                        investor_id=investor.id,
+                        startup_id=startup.id,
+                        kind=OutcomeKind.investment if invested else OutcomeKind.meeting,
+                        amount_krw=(startup.amount_sought_krw or 0) // 2 if invested else None,
+                        happened_on=(occurrence.end_at + timedelta(days=21)).date(),
+                        note="데모 데이터",
+                        created_at=occurrence.end_at,
+                    )
+                )
+    if upcoming:
+        following = upcoming[0] if salt % 2 else upcoming[min(1, len(upcoming) - 1)]
+        for index, investor in enumerate(investors):
+            answer = (RsvpStatus.pending, RsvpStatus.accepted, RsvpStatus.tentative)[index % 3]
+            _demo_invitation(following, investor, answer, now=now)
+        queued = startups[-3:]
+        _demo_booking(following, queued[0], BookingStatus.applied, slot=None, at=now)
+        for startup in queued[1:]:
+            _demo_booking(following, startup, BookingStatus.waitlisted, slot=None, at=now)
+        request_planning(following.id)
+
+
+def _demo_booking(
+    occurrence, startup: StartupProfile, status: BookingStatus, *, slot, at: datetime
+) -> None:
+    booking = Booking(
+        occurrence=occurrence,
+        slot=slot,
+        startup=startup,
+        status=status,
+        intake_snapshot=intake.intake_snapshot(startup),
+        queued_at=at if status == BookingStatus.waitlisted else None,
+        history=[BookingStatusChange(to_status=status, changed_at=at)],
+        created_at=at,
+        updated_at=at,
+    )
+    db.session.add(booking)
+    db.session.flush()  # one active booking per startup and date: the index checks each
+
+
+def _demo_invitation(occurrence, investor: InvestorProfile, answer: RsvpStatus, *, now) -> None:
+    db.session.add(
+        Invitation(
+            occurrence=occurrence,
+            investor=investor,
+            status=answer,
+            invited_at=now - timedelta(days=14),
+            answered_at=None if answer == RsvpStatus.pending else now - timedelta(days=7),
+        )
+    )

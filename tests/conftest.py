@@ -143,9 +143,17 @@ def clean_database(engine: sa.Engine) -> None:
             quoted = ", ".join(f'"{name}"' for name in tables)
             connection.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
         else:
+            # Audit rows refuse DELETE (TRUNCATE on PostgreSQL fires no row trigger): lift the
+            # guards while emptying, and put them back.
+            from eventhub.core.audit import SQLITE_GUARD_NAMES, SQLITE_GUARDS
+
+            for name in SQLITE_GUARD_NAMES:
+                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
             for name in reversed(tables):
                 # Table names come from our own metadata, not from input.
                 connection.exec_driver_sql(f'DELETE FROM "{name}"')  # noqa: S608
+            for statement in SQLITE_GUARDS:
+                connection.exec_driver_sql(statement)
 
 
 @pytest.fixture

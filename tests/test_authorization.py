@@ -49,6 +49,24 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/account/logout-everywhere"):                                                    (  302,   302,   302,   302,   302,   302,   302),
     ("GET", "/account/verify"):                                                                (  302,   302,   302,   302,   302,   302,   302),
     ("POST", "/account/verify/resend"):                                                        (LOGIN,   303,   303,   303,   303,   303,   303),
+    # issue 17: reports and admin screens (the public summary: daegu has not opted in; an
+    # admin's POST of a center form without fields keeps the names, so it saves)
+    ("GET", "/admin/"):                                                                        (LOGIN,   403,   403,   403,   403,   403,   302),
+    ("GET", "/admin/centers"):                                                                 (LOGIN,   403,   403,   403,   403,   403,   200),
+    ("GET", "/admin/centers/<slug>"):                                                          (LOGIN,   403,   403,   403,   403,   403,   200),
+    ("POST", "/admin/centers/<slug>"):                                                         (LOGIN,   403,   403,   403,   403,   403,   303),
+    ("GET", "/admin/users"):                                                                   (LOGIN,   403,   403,   403,   403,   403,   200),
+    ("GET", "/admin/users/<int:user_id>"):                                                     (LOGIN,   403,   403,   403,   403,   403,   200),
+    ("POST", "/admin/users/<int:user_id>"):                                                    (LOGIN,   403,   403,   403,   403,   403,   422),
+    ("POST", "/admin/users/<int:user_id>/<any(deactivate, activate, resend):verb>"):           (LOGIN,   403,   403,   403,   403,   403,   303),
+    ("GET", "/audit"):                                                                         (LOGIN,   403,   403,   403,   200,   200,   200),
+    ("GET", "/audit.csv"):                                                                     (LOGIN,   403,   403,   403,   200,   200,   200),
+    ("GET", "/centers/<slug>/summary"):                                                        (  404,   404,   404,   404,   404,   404,   404),
+    ("GET", "/dashboard"):                                                                     (LOGIN,   403,   403,   403,   200,   200,   200),
+    ("GET", "/dashboard/<slug>/<any(upcoming, attendance, outcomes):figure>.csv"):             (LOGIN,   403,   403,   403,   200,   404,   200),
+    ("GET", "/dashboard/<slug>/report/<quarter>"):                                             (LOGIN,   403,   403,   403,   200,   404,   200),
+    ("GET", "/national"):                                                                      (LOGIN,   403,   403,   403,   403,   403,   200),
+    ("GET", "/national.csv"):                                                                  (LOGIN,   403,   403,   403,   403,   403,   200),
     # startup A already holds a slot there (409); startup B books the free one
     ("POST", "/api/occurrences/<int:occurrence_id>/bookings"):                                 (LOGIN,   409,   201,   403,   403,   403,   403),
     ("GET", "/api/occurrences/<int:occurrence_id>/slots"):                                     (  200,   200,   200,   200,   200,   200,   200),
@@ -161,6 +179,8 @@ class World:
     rsvp_token: str
     feed_token: str
     preference_token: str
+    user_id: int  # startup A's account (the admin screens)
+    quarter: str = "2026-Q4"
 
 
 def build_world(app, db) -> World:
@@ -251,6 +271,7 @@ def build_world(app, db) -> World:
             rsvp_token=invitations.rsvp_token(invitation),
             feed_token=feed_token,
             preference_token=notifications.preference_token("investor@example.com"),
+            user_id=profiles[0].user_id,
         )
         db.session.commit()
         return world
@@ -265,6 +286,10 @@ def _argument(endpoint: str, name: str, converter: str, world: World) -> str:
             "feeds.center_feed",
             "notifications.outbox_list",
             "series.create",
+            "reports.dashboard_csv",
+            "reports.quarterly",
+            "reports.public_summary",
+            "admin.center",
         )
         return world.center_slug if endpoint.startswith(center_pages) else world.series_slug
     if name == "token":

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventhub.core.audit import Tracked
 from eventhub.core.clock import utcnow
 from eventhub.core.db import LimitedText, UTCDateTime, enum_column
 from eventhub.extensions import db
@@ -49,6 +50,7 @@ investor_center = sa.Table(
 
 class User(UserMixin, db.Model):
     __tablename__ = "user"
+    __audit__ = Tracked(secret=frozenset({"password_hash"}))
     __table_args__ = (
         # Emails are stored lower-cased; with the unique constraint this makes them unique
         # regardless of case, enforced by the database.
@@ -64,6 +66,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(sa.String(5), default="ko")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Seoul")
     is_active_account: Mapped[bool] = mapped_column(default=True)
+    # Made by `eventhub seed-demo`: shown as demo data on the admin screens.
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -122,6 +126,7 @@ class StartupProfile(db.Model):
     """A startup and its intake questionnaire (사전 문진), filled once and reused."""
 
     __tablename__ = "startup_profile"
+    __audit__ = Tracked()
     __table_args__ = (
         sa.CheckConstraint("amount_sought_krw >= 0", name="amount_sought_not_negative"),
         sa.CheckConstraint("team_size >= 1", name="team_size_positive"),
@@ -168,6 +173,7 @@ class InvestorProfile(db.Model):
     """An investor in the directory; may exist without an account (invited by email)."""
 
     __tablename__ = "investor_profile"
+    __audit__ = Tracked()
     __table_args__ = (
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
         sa.CheckConstraint(

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventhub.core.audit import Tracked
 from eventhub.core.clock import utcnow
 from eventhub.core.db import LimitedText, UTCDateTime, enum_column
 from eventhub.extensions import db
+from eventhub.series.models import center_of_occurrence
 
 if TYPE_CHECKING:
     from eventhub.accounts.models import StartupProfile
@@ -90,6 +92,7 @@ class PitchSlot(db.Model):
     """A time window inside an occurrence that one startup can hold."""
 
     __tablename__ = "pitch_slot"
+    __audit__ = Tracked(center=lambda slot: center_of_occurrence(slot.occurrence_id))
     __table_args__ = (
         sa.UniqueConstraint("occurrence_id", "position"),
         sa.CheckConstraint("end_at > start_at", name="ends_after_start"),
@@ -113,6 +116,7 @@ class Booking(db.Model):
     """A startup's hold on a slot, or its application or waitlist place for an occurrence."""
 
     __tablename__ = "booking"
+    __audit__ = Tracked(center=lambda booking: center_of_occurrence(booking.occurrence_id))
     __table_args__ = (
         sa.Index(
             "uq_booking_slot_holding",

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import get_locale
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventhub.core.audit import Tracked
 from eventhub.core.clock import utcnow
 from eventhub.core.db import UTCDateTime
 from eventhub.extensions import db
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 class Center(db.Model):
     __tablename__ = "center"
+    __audit__ = Tracked(center=lambda center: center.id)
     __table_args__ = (
         sa.CheckConstraint("slug <> ''", name="slug_not_empty"),
         sa.CheckConstraint("length(country_code) = 2", name="country_code_two_letters"),
@@ -39,6 +41,13 @@ class Center(db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Seoul")
     country_code: Mapped[str] = mapped_column(sa.String(2), default="KR")
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(30))
+    # An https:// address of the center's logo image (shown on its pages and reports).
+    logo_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # The center chose to show its figures on the public summary page.
+    shows_public_summary: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Made by `eventhub seed-demo`: shown as demo data on the admin screens.
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organizers: Mapped[list[User]] = relationship(
@@ -70,6 +79,7 @@ class OrganizerMembership(db.Model):
     """An organizer belongs to one or more centers and organizes only those."""
 
     __tablename__ = "organizer_membership"
+    __audit__ = Tracked(center=lambda membership: membership.center_id)
 
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True

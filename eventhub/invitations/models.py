@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventhub.core.audit import Tracked
 from eventhub.core.clock import utcnow
 from eventhub.core.db import LimitedText, UTCDateTime, enum_column
 from eventhub.extensions import db
+from eventhub.series.models import center_of_occurrence
 
 if TYPE_CHECKING:
     from eventhub.accounts.models import InvestorProfile, StartupProfile
@@ -27,6 +29,10 @@ class RsvpStatus(StrEnum):
 
 class Invitation(db.Model):
     __tablename__ = "invitation"
+    __audit__ = Tracked(
+        center=lambda invitation: center_of_occurrence(invitation.occurrence_id),
+        secret=frozenset({"token_nonce"}),
+    )
     __table_args__ = (sa.UniqueConstraint("occurrence_id", "investor_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +62,7 @@ class FollowUp(db.Model):
     """An investor who attended wants to meet a startup again."""
 
     __tablename__ = "follow_up"
+    __audit__ = Tracked(center=lambda follow_up: center_of_occurrence(follow_up.occurrence_id))
     __table_args__ = (sa.UniqueConstraint("occurrence_id", "investor_id", "startup_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +94,7 @@ class Outcome(db.Model):
     """What came of an investor day: a meeting, a term sheet, an investment (KRW)."""
 
     __tablename__ = "outcome"
+    __audit__ = Tracked(center=lambda outcome: center_of_occurrence(outcome.occurrence_id))
     __table_args__ = (
         sa.CheckConstraint("amount_krw IS NULL OR amount_krw >= 0", name="amount_not_negative"),
         sa.CheckConstraint(

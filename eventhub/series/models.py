@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventhub.core.audit import Tracked
 from eventhub.core.clock import utcnow
 from eventhub.core.db import LimitedText, UTCDateTime, enum_column
 from eventhub.extensions import db
@@ -89,6 +90,7 @@ class EventSeries(db.Model):
     """A recurring investor day: what, where, when (an RFC 5545 RRULE in local time)."""
 
     __tablename__ = "event_series"
+    __audit__ = Tracked(center=lambda series: series.center_id)
     __table_args__ = (
         sa.CheckConstraint(
             "duration_minutes > 0 AND duration_minutes <= 1440", name="duration_within_a_day"
@@ -228,6 +230,7 @@ class Occurrence(db.Model):
     """One dated instance of a series. Its identity is (series, original start)."""
 
     __tablename__ = "occurrence"
+    __audit__ = Tracked(center=lambda occurrence: center_of_series(occurrence.series_id))
     __table_args__ = (
         sa.UniqueConstraint("series_id", "original_start_at"),
         sa.CheckConstraint("end_at > start_at", name="ends_after_start"),
@@ -430,6 +433,7 @@ class ReminderRule(db.Model):
     """Send the rule's audience a reminder `offset_minutes` before the moment it is about."""
 
     __tablename__ = "reminder_rule"
+    __audit__ = Tracked(center=lambda rule: center_of_series(rule.series_id))
     __table_args__ = (
         sa.UniqueConstraint("series_id", "audience", "offset_minutes"),
         sa.CheckConstraint(
@@ -461,3 +465,15 @@ class PlanningRequest(db.Model):
         sa.ForeignKey("occurrence.id", ondelete="CASCADE"), index=True
     )
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def center_of_series(series_id: int | None) -> int | None:
+    """The center a series belongs to (for audit entries of what hangs off a series)."""
+    series = db.session.get(EventSeries, series_id) if series_id is not None else None
+    return series.center_id if series is not None else None
+
+
+def center_of_occurrence(occurrence_id: int | None) -> int | None:
+    """The center a date belongs to (for audit entries of slots, bookings, invitations)."""
+    occurrence = db.session.get(Occurrence, occurrence_id) if occurrence_id is not None else None
+    return center_of_series(occurrence.series_id) if occurrence is not None else None

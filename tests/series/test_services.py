@@ -65,6 +65,12 @@ def _accept(db, occ: Occurrence, email: str = "vc@hanbit.example") -> None:
 # --- Creating and materializing ------------------------------------------------------------
 
 
+def _actions(db) -> list[str]:
+    """The services' action entries, without the field-change entries every flush writes."""
+    rows = db.session.execute(sa.select(AuditLog.action, AuditLog.changes).order_by(AuditLog.id))
+    return [action for action, changes in rows if not changes]
+
+
 def test_create_series_stores_dates_up_to_the_horizon(app, db, create_series, clock):
     series_id = create_series(horizon_days=120)
     with app.app_context():
@@ -73,7 +79,7 @@ def test_create_series_stores_dates_up_to_the_horizon(app, db, create_series, cl
         ]  # fmt: skip
         series = db.session.get(EventSeries, series_id)
         assert series.materialized_until_at == clock + timedelta(days=120)
-        assert db.session.scalar(sa.select(AuditLog.action)) == "series.created"
+        assert _actions(db) == ["series.created"]
 
 
 def test_create_series_moves_the_first_date_onto_the_rule(app, db, create_series):
@@ -191,10 +197,7 @@ def test_move_occurrence_bumps_sequence_records_and_moves_slots(app, db, create_
             "2027-01-20T05:00:00+00:00",
             clock,
         )
-        assert db.session.scalars(sa.select(AuditLog.action).order_by(AuditLog.id)).all() == [
-            "series.created",
-            "occurrence.moved",
-        ]
+        assert _actions(db) == ["series.created", "occurrence.moved"]
 
 
 def test_move_onto_another_occurrence_of_the_series_is_refused(app, db, create_series, clock):
