@@ -107,6 +107,11 @@ class Config:
     # Unsafe requests (POST...) must come from this site: the request's own origin and the
     # origin of PUBLIC_BASE_URL are trusted, plus these (e.g. ["https://events.ccei.kr"]).
     TRUSTED_ORIGINS: ClassVar[list[str]] = []
+    # Host names this site answers to (env: a comma list, e.g.
+    # "events.ccei.kr,.ccei.kr"; a leading dot admits every subdomain). A request for another
+    # Host (or X-Forwarded-Host, with PROXY_FIX_X_HOST) gets a plain 400. Empty: any host,
+    # the development default.
+    TRUSTED_HOSTS: ClassVar[list[str]] = []
     # Strict-Transport-Security max-age on HTTPS responses; 0 sends none.
     HSTS_SECONDS = 0
     # Rate limits (Flask-Limiter). "memory://" counts per process; a redis:// URL makes the

@@ -9,6 +9,12 @@ attempts 5 % (logged-in startups, JSON API; a 409 for a taken slot is an answer,
 Reported per database: requests per second, p50/p95/p99 latency by kind, errors (5xx or no
 answer; must be 0), and the number of feed subscribers polling once an hour that one web
 process carries at the measured feed rate.
+
+Before the mix, in the same run and against the same server: the public pages one kind at a
+time (16 clients for EVENTHUB_LOAD_PAGE_SECONDS, default 10, each), between two rounds of a
+static file (the stylesheet, through the app as gunicorn serves it without nginx). Each page's
+rate is reported as a ratio of the static file's (the mean of its two rounds), with its p95.
+Goal (issue 13): every public page at least 0.2x with p95 under 50 ms.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 SECONDS = int(os.environ.get("EVENTHUB_LOAD_SECONDS", "60"))
+PAGE_SECONDS = int(os.environ.get("EVENTHUB_LOAD_PAGE_SECONDS", "10"))
 CLIENTS = 16
 WEB_PROCESSES = 4
 STARTUPS = 200
@@ -145,6 +152,8 @@ def _start(url: str, instance: str, port: int) -> list[subprocess.Popen]:
         "WEB_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(WEB_PROCESSES),
         "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="eventhub-load-metrics-"),
+        # No worker replaced in the middle of a phase.
+        "WEB_MAX_REQUESTS": "1000000",
     }
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     processes = [
@@ -187,6 +196,76 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def _closed_loop(base: str, paths: list[str], seconds: float) -> tuple[float, list[float], int]:
+    """CLIENTS threads asking for `paths` in turn for `seconds`: requests per second, the
+    latencies, and the answers that were not 200."""
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client(number: int) -> None:
+        opener = urllib.request.build_opener()
+        mine: list[float] = []
+        turn = number
+        while time.monotonic() < stop_at:
+            path = paths[turn % len(paths)]
+            turn += 1
+            started = time.perf_counter()
+            try:
+                with opener.open(base + path, timeout=30) as response:
+                    response.read()
+                    ok = response.status == 200
+            except OSError:
+                ok = False
+            mine.append(time.perf_counter() - started)
+            if not ok:
+                with lock:
+                    failures[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(latencies) / (time.monotonic() - started), latencies, failures[0]
+
+
+def _public_pages(base: str, plan: dict) -> bool:
+    """Each public page kind alone, against the static file before and after; True when
+    every page meets the goal."""
+    kinds = [
+        ("home", ["/"]),
+        ("center", [p for p in plan["pages"] if p.startswith("/centers/")]),
+        ("series", [p for p in plan["pages"] if p.startswith("/series/")]),
+        ("date", [p for p in plan["pages"] if p.startswith("/occurrences/")]),
+    ]
+    static = ["/static/style.css"]
+    _closed_loop(base, static + [paths[0] for _, paths in kinds], 2)  # warm every process
+    first = _closed_loop(base, static, PAGE_SECONDS)
+    measured = [(name, _closed_loop(base, paths, PAGE_SECONDS)) for name, paths in kinds]
+    last = _closed_loop(base, static, PAGE_SECONDS)
+    baseline = (first[0] + last[0]) / 2
+    print(
+        f"    static   {baseline:7.1f}/s  p95 {_percentile(first[1] + last[1], 0.95) * 1000:6.1f} ms"
+        f"  (rounds {first[0]:.0f} and {last[0]:.0f}/s)"
+    )
+    met = True
+    for name, (rate, latencies, failures) in measured:
+        p95 = _percentile(latencies, 0.95) * 1000
+        ok = rate >= 0.2 * baseline and p95 < 50 and not failures
+        met = met and ok
+        print(
+            f"    {name:8s} {rate:7.1f}/s = {rate / baseline:.2f}x  p50 "
+            f"{_percentile(latencies, 0.5) * 1000:6.1f} ms  p95 {p95:6.1f} ms  "
+            f"non-200 {failures}  {'met' if ok else 'NOT met'}"
+        )
+    return met
+
+
 def _run(label: str, url: str) -> bool:
     instance = tempfile.mkdtemp(prefix=f"eventhub-load-{label}-")
     plan = _prepare(url, instance)
@@ -194,6 +273,10 @@ def _run(label: str, url: str) -> bool:
     base = f"http://127.0.0.1:{port}"
     processes = _start(url, instance, port)
     try:
+        print(f"  {label}: public pages, {PAGE_SECONDS} s each, {CLIENTS} clients")
+        _public_pages(base, plan)
+        if SECONDS <= 0:
+            return True  # EVENTHUB_LOAD_SECONDS=0: the public pages only
         with ThreadPoolExecutor(CLIENTS) as pool:
             openers = list(pool.map(lambda i: _login(base, i), range(STARTUPS)))
         etags: dict[str, str] = {}

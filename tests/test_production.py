@@ -7,6 +7,8 @@ process, with its own connection pool, and the database alone decides.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import http.cookiejar
 import os
 import re
@@ -103,22 +105,32 @@ def _wait_until_ready(base: str, process: subprocess.Popen, timeout: float = 60)
     raise AssertionError("the server did not answer in time")
 
 
-@pytest.fixture
-def web(database_url: str, db: Any, tmp_path: Path) -> Iterator[str]:
-    """gunicorn with four worker processes against the test database; its base URL."""
+@contextlib.contextmanager
+def _gunicorn(
+    database_url: str, tmp_path: Path, processes: int = 4, **extra: str
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """gunicorn with `processes` worker processes against the test database: its base URL and
+    its master process. Stopped with SIGTERM at the end, if still running."""
     port = free_port()
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "python:eventhub.gunicorn_conf", "eventhub:create_app()"],
-        env=_environment(database_url, tmp_path, WEB_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="4"),
+        env=_environment(
+            database_url,
+            tmp_path,
+            WEB_BIND=f"127.0.0.1:{port}",
+            WEB_CONCURRENCY=str(processes),
+            **extra,
+        ),
         stdout=subprocess.DEVNULL,
         stderr=(tmp_path / "gunicorn.log").open("w"),
     )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(base, process)
-        yield base
+        yield base, process
     finally:
-        process.send_signal(signal.SIGTERM)
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -126,6 +138,13 @@ def web(database_url: str, db: Any, tmp_path: Path) -> Iterator[str]:
             process.wait()
     log = (tmp_path / "gunicorn.log").read_text()
     assert "Traceback" not in log, log[-3000:]
+
+
+@pytest.fixture
+def web(database_url: str, db: Any, tmp_path: Path) -> Iterator[str]:
+    """gunicorn with four worker processes against the test database; its base URL."""
+    with _gunicorn(database_url, tmp_path) as (base, _process):
+        yield base
 
 
 def _open_date(app: Any, db: Any, *, slots: int, startups: int) -> tuple[int, list[str]]:
@@ -425,3 +444,76 @@ def test_fifty_investors_answer_their_invitations_at_once(app, db, web):
     with app.app_context():
         answered = db.session.scalars(sa.select(Invitation.status)).all()
         assert Counter(answered) == Counter({RsvpStatus.accepted: 50})
+
+
+def test_gunicorn_answers_an_untrusted_host_with_a_plain_400(database_url, db, tmp_path):
+    with _gunicorn(database_url, tmp_path, processes=1, EVENTHUB_TRUSTED_HOSTS="127.0.0.1") as (
+        base,
+        _process,
+    ):
+        port = int(base.rsplit(":", 1)[1])
+        for method in ("GET", "HEAD", "POST"):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request(method, "/login", headers={"Host": "evil.example"})
+            response = connection.getresponse()
+            body = response.read().decode()
+            connection.close()
+            assert response.status == 400, (method, body)
+            assert response.getheader("Content-Type").startswith("text/plain")
+            assert (body == "") if method == "HEAD" else ("not served at this address" in body)
+        assert Browser(base).request("/login")[0] == 200
+
+
+@contextlib.contextmanager
+def _write_lock_held(app: Any, database_url: str) -> Iterator[None]:
+    """Hold the database's write lock on the user table from outside the server while the
+    block runs: a sign-up waits for it, as it would behind a long write."""
+    if database_url.startswith("sqlite"):
+        import sqlite3
+
+        connection = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            connection.execute("ROLLBACK")
+            connection.close()
+        return
+    from eventhub.extensions import db as database
+
+    with app.app_context(), database.engine.connect() as connection:
+        connection.exec_driver_sql('LOCK TABLE "user" IN SHARE ROW EXCLUSIVE MODE')
+        try:
+            yield
+        finally:
+            connection.rollback()
+
+
+def test_sigterm_lets_gunicorn_finish_the_request_in_flight_and_store_it(
+    app, db, database_url, tmp_path
+):
+    with _gunicorn(database_url, tmp_path, processes=2) as (base, master):
+        browser = Browser(base)
+        status, page = browser.request("/signup")
+        assert status == 200
+        form = {
+            "csrf_token": CSRF_RE.search(page).group(1),
+            "role": "startup",
+            "email": "late@startup.example",
+            "display_name": "Late",
+            "organization": "Late Inc",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        }
+        with ThreadPoolExecutor(1) as pool, _write_lock_held(app, database_url):
+            answer = pool.submit(browser.request, "/signup", form)
+            time.sleep(1)  # the sign-up is now waiting for the write lock
+            assert not answer.done()
+            master.send_signal(signal.SIGTERM)
+            time.sleep(1)  # every process has been told to stop
+        # The lock is free: the request in flight completes, then the server exits cleanly.
+        assert answer.result(timeout=30)[0] == 303
+        assert master.wait(timeout=30) == 0
+    with app.app_context():
+        stored = db.session.scalars(sa.select(User.email)).all()
+    assert stored == ["late@startup.example"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from eventhub.core.i18n import current_language
+
 # code -> label. The code is stored; the label is shown in the reader's language.
 INDUSTRIES: dict[str, object] = {
     "automotive": _l("Automotive and mobility"),
@@ -29,5 +31,17 @@ INDUSTRIES: dict[str, object] = {
 
 
 def industry_label(code: str) -> str:
-    """The label of an industry code in the current language, or the code if unknown."""
-    return str(INDUSTRIES.get(code, code))
+    """The label of an industry code in the current language, or the code if unknown.
+
+    Kept per language once translated: a lazy label translates again at every use (about
+    30 us), and the home page shows one per date and several per center."""
+    key = (current_language(), code)
+    label = _LABELS.get(key)
+    if label is None:
+        if code not in INDUSTRIES:
+            return code
+        label = _LABELS[key] = str(INDUSTRIES[code])
+    return label
+
+
+_LABELS: dict[tuple[str, str], str] = {}

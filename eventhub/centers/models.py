@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import get_locale
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.audit import Tracked
 from eventhub.core.clock import utcnow
 from eventhub.core.db import UTCDateTime
+from eventhub.core.i18n import current_language
 from eventhub.extensions import db
 
 if TYPE_CHECKING:
@@ -61,15 +61,15 @@ class Center(db.Model):
 
     @property
     def name(self) -> str:
-        return self.name_ko if str(get_locale()) == "ko" else self.name_en
+        return self.name_ko if current_language() == "ko" else self.name_en
 
     @property
     def region(self) -> str:
-        return self.region_ko if str(get_locale()) == "ko" else self.region_en
+        return self.region_ko if current_language() == "ko" else self.region_en
 
     @property
     def partner_company(self) -> str:
-        return self.partner_company_ko if str(get_locale()) == "ko" else self.partner_company_en
+        return self.partner_company_ko if current_language() == "ko" else self.partner_company_en
 
     def __repr__(self) -> str:
         return f"<Center {self.slug}>"

@@ -17,9 +17,10 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from flask import Flask, Response, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
 from werkzeug.serving import WSGIRequestHandler
+from werkzeug.wsgi import get_host
 
 from eventhub.core.web import _error_response
 
@@ -89,7 +90,8 @@ def is_id(value: Any) -> bool:
 def init_security(app: Flask) -> None:
     """Attach every web safeguard to `app`; call before registering blueprints."""
     app.url_map.converters["int"] = IdConverter
-    _configure_proxy(app)
+    _configure_trusted_hosts(app)
+    _configure_proxy(app)  # after: the proxy's headers are applied before the host is checked
     _hide_server_version()
     app.before_request_funcs.setdefault(None, []).insert(0, _check_request)
     app.after_request(_security_headers)
@@ -199,6 +201,67 @@ def failed(response: Response) -> bool:
 
 
 # --- Requests ---------------------------------------------------------------------------------
+
+
+def trusted_hosts_setting(value: Any) -> list[str]:
+    """TRUSTED_HOSTS as a list: the environment gives a comma list (or a JSON list)."""
+    if isinstance(value, str):
+        value = value.split(",")
+    return [str(host).strip().lower() for host in value or () if str(host).strip()]
+
+
+# Before Flask: its own TRUSTED_HOSTS check fails while building the URL adapter, so the error
+# page (which builds links) could not be rendered and the answer was a 500. This answer needs
+# nothing of the app, in both languages since the person's is not known yet.
+_UNTRUSTED_HOST_TEXT = (
+    "400 Bad Request: this site is not served at this address.\n"
+    "400 잘못된 요청: 이 주소에서는 이 사이트를 제공하지 않습니다.\n"
+).encode()
+_UNTRUSTED_HOST_JSON = (
+    b'{"error": {"status": 400, "title": "Bad request", '
+    b'"message": "This site is not served at this address."}}\n'
+)
+
+
+class TrustedHostsMiddleware:
+    """Answers a request whose Host is not one of `hosts` (any, when empty) with
+    a small 400 before the app sees it: text, or JSON under /api/; no body for HEAD."""
+
+    def __init__(self, wsgi_app: Callable[..., Any], hosts: list[str]) -> None:
+        self.wsgi_app = wsgi_app
+        self.hosts = hosts or None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        try:
+            get_host(environ, self.hosts)
+        except SecurityError:
+            return self._refuse(environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+    @staticmethod
+    def _refuse(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        log.warning("refused a request for an untrusted host %r", environ.get("HTTP_HOST"))
+        if environ.get("PATH_INFO", "").startswith("/api/"):
+            body, kind = _UNTRUSTED_HOST_JSON, "application/json"
+        else:
+            body, kind = _UNTRUSTED_HOST_TEXT, "text/plain; charset=utf-8"
+        start_response(
+            "400 BAD REQUEST",
+            [
+                ("Content-Type", kind),
+                ("Content-Length", str(len(body))),
+                ("Cache-Control", "no-store"),
+                ("X-Content-Type-Options", "nosniff"),
+            ],
+        )
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+
+def _configure_trusted_hosts(app: Flask) -> None:
+    hosts = trusted_hosts_setting(app.config.get("TRUSTED_HOSTS"))
+    # Flask checks again while building its URL adapter; None there (any host) when empty.
+    app.config["TRUSTED_HOSTS"] = hosts or None
+    app.wsgi_app = TrustedHostsMiddleware(app.wsgi_app, hosts)  # type: ignore[method-assign]
 
 
 def _configure_proxy(app: Flask) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, url_for
 from werkzeug.routing import MapAdapter
 
 
@@ -39,6 +39,18 @@ def external_url_maker(endpoint: str, argument: str) -> Callable[[int], str]:
     url = external_url(endpoint, **{argument: int(marker)})
     if url.count(marker) != 1:
         return lambda value: external_url(endpoint, **{argument: value})
+    head, _, tail = url.partition(marker)
+    return lambda value: f"{head}{int(value)}{tail}"
+
+
+def path_maker(endpoint: str, argument: str) -> Callable[[int], str]:
+    """`url_for(endpoint, argument=value)` for many integer values, for a page's loop: built
+    once through the router with a marker number, then formatted (url_for costs about 15 us a
+    call; a page of fifty dates built a hundred links)."""
+    marker = "8675309123"
+    url = url_for(endpoint, **{argument: int(marker)})
+    if url.count(marker) != 1:
+        return lambda value: url_for(endpoint, **{argument: value})
     head, _, tail = url.partition(marker)
     return lambda value: f"{head}{int(value)}{tail}"
 

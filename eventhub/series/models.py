@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import get_locale
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.audit import Tracked
 from eventhub.core.clock import utcnow
 from eventhub.core.db import LimitedText, UTCDateTime, enum_column
+from eventhub.core.i18n import current_language
 from eventhub.extensions import db
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class OccurrenceStatus(StrEnum):
 def _localized(obj: object, field: str) -> str:
     ko = getattr(obj, f"{field}_ko") or ""
     en = getattr(obj, f"{field}_en") or ""
-    if str(get_locale()) == "ko":
+    if current_language() == "ko":
         return ko or en
     return en or ko
 

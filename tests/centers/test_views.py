@@ -110,3 +110,47 @@ def test_unknown_center_and_occurrence_are_404(client):
     assert client.get("/centers/atlantis").status_code == 404
     assert client.get("/occurrences/999999").status_code == 404
     assert client.get("/series/nothing").status_code == 404
+
+
+def test_the_home_page_switches_language_back_and_forth_in_one_process(app, db, client):
+    # Weekday names, industry labels, texts and names are kept per language once made: each
+    # request must still get its own language, whatever the one before it was.
+    with app.app_context():
+        seed_demo(now=datetime.now(UTC), horizon_days=548)
+        db.session.commit()
+    pages = [
+        client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
+        for language in ("ko", "en", "ko", "en")
+    ]
+    for korean in pages[0::2]:
+        assert "다가오는 투자 설명회" in korean
+        assert re.search(r"\((월|화|수|목|금|토|일)\)</time>", korean)
+        assert "바이오" in korean
+        assert "Upcoming investor days" not in korean
+    for english in pages[1::2]:
+        assert "Upcoming investor days" in english
+        assert re.search(r"\((Mon|Tue|Wed|Thu|Fri|Sat|Sun)\)</time>", english)
+        assert "Bio and healthcare" in english
+        assert not re.search(r"\((월|화|수|목|금|토|일)\)</time>", english)
+    assert pages[0] == pages[2]
+
+
+def test_an_email_rendered_during_a_request_uses_its_recipients_language(app):
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from eventhub.centers.industries import industry_label
+    from eventhub.core.i18n import current_language
+
+    template = "{{ _('Cancelled') }} {{ weekday_name(day) }} {{ 'bio' | industry }}"
+    day = datetime(2026, 12, 16, 5, 0, tzinfo=UTC)  # a Wednesday
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string(template, day=day) == "Cancelled Wed Bio and healthcare"
+        with force_locale("ko"):
+            assert current_language() == "ko"
+            assert industry_label("bio") != "Bio and healthcare"
+            korean = render_template_string(template, day=day)
+        assert korean.split()[1] == "수"
+        assert "Cancelled" not in korean
+        assert current_language() == "en"
+        assert render_template_string(template, day=day) == "Cancelled Wed Bio and healthcare"

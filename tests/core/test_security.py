@@ -528,3 +528,66 @@ def test_dates_in_range_are_still_accepted(app, db, client, organizer_of_occurre
     with app.app_context():
         occurrence = db.session.get(Occurrence, occurrence_id)
         assert occurrence.start_at.astimezone(occurrence.tz).date() == date(2027, 1, 20)
+
+
+# --- Trusted hosts ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hosted(other_app):
+    """An app that answers to events.ccei.example and its subdomains only, behind one proxy
+    that sets X-Forwarded-Host."""
+    return other_app(
+        TRUSTED_HOSTS="events.ccei.example, .ccei.example",
+        PROXY_FIX_X_HOST=1,
+        RATELIMIT_ENABLED=False,
+    )
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST"])
+@pytest.mark.parametrize("path", ["/", "/login", "/no-such-page", "/centers/daegu"])
+def test_a_page_asked_for_by_an_untrusted_host_is_a_plain_400(hosted, method, path):
+    response = hosted.test_client().open(
+        path, method=method, headers={"Host": "evil.example", "Accept-Language": "ko"}
+    )
+    assert response.status_code == 400
+    assert response.mimetype == "text/plain"
+    if method == "HEAD":
+        assert response.data == b""
+    else:
+        assert "이 주소에서는 이 사이트를 제공하지 않습니다" in response.text
+        assert "not served at this address" in response.text
+        assert "<html" not in response.text
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_api_call_from_an_untrusted_host_is_answered_in_json(hosted, method):
+    response = hosted.test_client().open(
+        "/api/v1/bookings", method=method, headers={"Host": "evil.example"}
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["status"] == 400
+
+
+def test_a_forwarded_host_is_checked_after_the_proxy_applies_it(hosted):
+    client = hosted.test_client()
+    refused = client.get(
+        "/login", headers={"Host": "events.ccei.example", "X-Forwarded-Host": "evil.example"}
+    )
+    assert refused.status_code == 400
+    accepted = client.get(
+        "/login", headers={"Host": "127.0.0.1:8000", "X-Forwarded-Host": "events.ccei.example"}
+    )
+    assert accepted.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "host", ["events.ccei.example", "EVENTS.ccei.example:8443", "www.ccei.example"]
+)
+def test_the_trusted_hosts_and_their_subdomains_are_served(hosted, host):
+    assert hosted.test_client().get("/login", headers={"Host": host}).status_code == 200
+
+
+def test_without_trusted_hosts_any_host_is_served(app):
+    assert app.config["TRUSTED_HOSTS"] is None
+    assert app.test_client().get("/login", headers={"Host": "anything.example"}).status_code == 200

@@ -129,6 +129,16 @@ def test_sigterm_stops_a_worker_after_the_message_in_flight(app, db, smtp_server
         ).one()
         assert attempts == 0
     assert "stopping after the message in flight" in workers.logs()
+    # A worker started again sends the rest: each of the 200 exactly once.
+    restarted = workers.start()
+    wait_until(lambda: len(smtp_server.messages) >= 200, timeout=60, what="the rest to arrive")
+    time.sleep(2)  # a copy would arrive within a dispatch interval or two
+    restarted.send_signal(signal.SIGTERM)
+    assert restarted.wait(timeout=30) == 0, workers.logs()
+    ids = smtp_server.message_ids()
+    assert len(ids) == len(set(ids)) == 200
+    with app.app_context():
+        assert rows_by_status(db) == {"sent": 200}
 
 
 @pytest.mark.postgres_only
