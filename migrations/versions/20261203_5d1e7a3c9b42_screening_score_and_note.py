@@ -1,0 +1,37 @@
+"""screening score and note on bookings
+
+Revision ID: 5d1e7a3c9b42
+Revises: c4f1a9e27d35
+Create Date: 2026-12-03 11:45:00.000000
+
+The screening desk keeps a score (1 to 5, checked by the database) and a note per
+application. Existing bookings start without either.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from eventhub.core.db import LimitedText
+
+
+# revision identifiers, used by Alembic.
+revision = '5d1e7a3c9b42'
+down_revision = 'c4f1a9e27d35'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('booking', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('screening_score', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('screening_note', LimitedText(2000), nullable=True))
+        batch_op.create_check_constraint(
+            'screening_score_range',
+            'screening_score IS NULL OR (screening_score >= 1 AND screening_score <= 5)',
+        )
+
+
+def downgrade():
+    with op.batch_alter_table('booking', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_booking_screening_score_range'), type_='check')
+        batch_op.drop_column('screening_note')
+        batch_op.drop_column('screening_score')
