@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, available_timezones
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -50,6 +53,24 @@ WEEKDAY_CHOICES = [
 ]
 
 
+COMMON_ZONES = (
+    "Asia/Seoul", "UTC", "Asia/Tokyo", "Asia/Shanghai", "Asia/Singapore",
+    "America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Berlin",
+)  # fmt: skip
+
+
+def _zone_label(name: str, now: datetime) -> str:
+    offset = now.astimezone(ZoneInfo(name)).strftime("%z")
+    return f"{name} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone as (name, "name (UTC+hh:mm)"), the zones centers use first."""
+    now = datetime.now(UTC)
+    rest = sorted(zone for zone in available_timezones() if zone not in COMMON_ZONES)
+    return [(zone, _zone_label(zone, now)) for zone in (*COMMON_ZONES, *rest)]
+
+
 def _zone(form: FlaskForm, field: StringField) -> None:
     if not is_valid_timezone(field.data):
         raise ValidationError(_l("Unknown time zone. Use an IANA name such as Asia/Seoul."))
@@ -74,8 +95,12 @@ class SeriesForm(FlaskForm):
     venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
     venue_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     online_url = StringField(_l("Online link"), validators=[Optional(), Length(max=500), http_url])
-    timezone = StringField(
-        _l("Time zone"), default="Asia/Seoul", validators=[DataRequired(), _zone]
+    # A list, not free text: the zones centers use first, then every IANA zone by name.
+    timezone = SelectField(
+        _l("Time zone"),
+        default="Asia/Seoul",
+        choices=lambda: timezone_choices(),
+        validators=[DataRequired(), _zone],
     )
     start_date = DateField(_l("First date"), validators=[DataRequired()])
     start_time = TimeField(_l("Start time"), validators=[DataRequired()])
