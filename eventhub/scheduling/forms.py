@@ -197,7 +197,7 @@ class SeriesForm(FlaskForm):
         default="skip",
     )
     extra_holidays = TextAreaField(
-        _l("Extra closed dates (one per line: YYYY-MM-DD name)"),
+        _l("Extra closed dates (one per line: YYYY-MM-DD Korean name | English name)"),
         validators=[Optional(), Length(max=5000)],
     )
     session_offset_minutes = IntegerField(

@@ -178,13 +178,31 @@ class Preview:
 
 
 def holidays_for(*, country: str, extra: dict[str, str] | None, locale: str = "ko") -> Holidays:
-    """The holiday calendar of a country plus an organizer's own dates."""
-    parsed = {date.fromisoformat(day): name for day, name in (extra or {}).items()}
+    """The holiday calendar of a country plus an organizer's own dates (each named in
+    `locale`: see `closed_date_name`)."""
+    parsed = {
+        date.fromisoformat(day): closed_date_name(name, locale)
+        for day, name in (extra or {}).items()
+    }
     return Holidays(country=country, extra=parsed, language=locale)
 
 
+NAME_SEPARATOR = "|"
+# A closed date without a name is called this, in both languages.
+UNNAMED_CLOSED_DATE = "휴무 | Closed"
+
+
+def closed_date_name(name: str, locale: str) -> str:
+    """An organizer's closed-date name in `locale`: "종무식 | Year-end closing" names it in
+    Korean, then English; a name without "|" is the same in both."""
+    korean, _sep, english = name.partition(NAME_SEPARATOR)
+    korean, english = korean.strip(), english.strip()
+    return (english or korean) if locale == "en" else (korean or english)
+
+
 def parse_extra_holidays(text: str) -> dict[str, str]:
-    """Lines of "2026-12-31 종무식" (the name is optional) as {"2026-12-31": "종무식"}."""
+    """Lines of "2026-12-31 종무식 | Year-end closing" (the names are optional; the English
+    one after "|") as {"2026-12-31": "종무식 | Year-end closing"}."""
     result: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
@@ -199,7 +217,13 @@ def parse_extra_holidays(text: str) -> dict[str, str]:
             raise InvalidInput(
                 _("Line %(n)d: write a date as YYYY-MM-DD, then an optional name.", n=number)
             )
-        result[day.isoformat()] = match.group(2).strip() or _("Closed")
+        korean, sep, english = match.group(2).partition(NAME_SEPARATOR)
+        korean, english = korean.strip(), english.strip()
+        if not (korean or english):
+            name = UNNAMED_CLOSED_DATE
+        else:
+            name = f"{korean} | {english}" if sep else korean
+        result[day.isoformat()] = name
     return result
 
 

@@ -1,11 +1,15 @@
-"""Organizer pages of a date: the time-zone list, and a history that says old -> new."""
+"""Organizer pages of a date: the time-zone list, a history that says old -> new, and
+closed-date names in Korean and English."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import sqlalchemy as sa
 
 from eventhub.core.i18n import is_valid_timezone
 from eventhub.scheduling.forms import COMMON_ZONES, timezone_choices
+from eventhub.scheduling.services import holidays_for, parse_extra_holidays
 from eventhub.series.models import EventSeries, Occurrence
 from tests.conftest import post_form
 from tests.series import test_views as shared
@@ -54,3 +58,21 @@ def test_date_history_shows_what_changed_from_old_to_new(app, db, client, organi
     page = client.get(url).get_data(as_text=True)
     old = local.strftime("%Y-%m-%d %H:%M")
     assert f"<li>Start: <del>{old}</del> → <ins>{day} 15:00</ins></li>" in page
+
+
+def test_closed_date_names_are_read_in_each_language():
+    parsed = parse_extra_holidays(
+        "2027-12-31 종무식 | Year-end closing\n2027-06-01 창립기념일\n2027-06-02\n2027-06-03 |"
+    )
+    assert parsed == {
+        "2027-12-31": "종무식 | Year-end closing",
+        "2027-06-01": "창립기념일",
+        "2027-06-02": "휴무 | Closed",
+        "2027-06-03": "휴무 | Closed",
+    }
+    holidays_ko = holidays_for(country="KR", extra=parsed, locale="ko")
+    holidays_en = holidays_for(country="KR", extra=parsed, locale="en")
+    assert holidays_ko.name(date(2027, 12, 31)) == "종무식"
+    assert holidays_en.name(date(2027, 12, 31)) == "Year-end closing"
+    assert holidays_en.name(date(2027, 6, 1)) == "창립기념일"
+    assert holidays_en.name(date(2027, 6, 2)) == "Closed"
