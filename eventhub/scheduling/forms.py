@@ -92,8 +92,14 @@ class SeriesForm(FlaskForm):
         _l("Description (English, Markdown)"),
         validators=[Optional(), Length(max=10_000)],
     )
-    venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
-    venue_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    venue_name = StringField(_l("Venue (Korean)"), validators=[Optional(), Length(max=200)])
+    venue_address = StringField(_l("Address (Korean)"), validators=[Optional(), Length(max=300)])
+    venue_name_en = StringField(
+        _l("Venue (English)"), validators=[Optional(), Length(max=200), single_line]
+    )
+    venue_address_en = StringField(
+        _l("Address (English)"), validators=[Optional(), Length(max=300), single_line]
+    )
     online_url = StringField(_l("Online link"), validators=[Optional(), Length(max=500), http_url])
     # A list, not free text: the zones centers use first, then every IANA zone by name.
     timezone = SelectField(
@@ -330,8 +336,14 @@ class MoveForm(FlaskForm):
 
 
 class VenueForm(FlaskForm):
-    venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
-    venue_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    venue_name = StringField(_l("Venue (Korean)"), validators=[Optional(), Length(max=200)])
+    venue_address = StringField(_l("Address (Korean)"), validators=[Optional(), Length(max=300)])
+    venue_name_en = StringField(
+        _l("Venue (English)"), validators=[Optional(), Length(max=200), single_line]
+    )
+    venue_address_en = StringField(
+        _l("Address (English)"), validators=[Optional(), Length(max=300), single_line]
+    )
     online_url = StringField(_l("Online link"), validators=[Optional(), Length(max=500), http_url])
 
 
@@ -372,6 +384,8 @@ def values_from_form(form: SeriesForm) -> SeriesValues:
         description_en=form.description_en.data or "",
         venue_name=form.venue_name.data or None,
         venue_address=form.venue_address.data or None,
+        venue_name_en=form.venue_name_en.data or None,
+        venue_address_en=form.venue_address_en.data or None,
         online_url=form.online_url.data or None,
         timezone=form.timezone.data.strip(),
         start_date=form.start_date.data,
@@ -407,6 +421,8 @@ def form_data_from_values(values: SeriesValues) -> dict:
         "description_en": values.description_en,
         "venue_name": values.venue_name,
         "venue_address": values.venue_address,
+        "venue_name_en": values.venue_name_en,
+        "venue_address_en": values.venue_address_en,
         "online_url": values.online_url,
         "timezone": values.timezone,
         "start_date": values.start_date,

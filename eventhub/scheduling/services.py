@@ -61,7 +61,7 @@ from eventhub.series.recurrence import (
 # each future occurrence.
 CALENDAR_DETAILS = (
     "title_ko", "title_en", "description_ko", "description_en",
-    "venue_name", "venue_address", "online_url",
+    "venue_name", "venue_address", "venue_name_en", "venue_address_en", "online_url",
 )  # fmt: skip
 
 # What people with a booking or an invitation are sent when an occurrence changes.
@@ -127,6 +127,8 @@ class SeriesValues:
     description_en: str = ""
     venue_name: str | None = None
     venue_address: str | None = None
+    venue_name_en: str | None = None
+    venue_address_en: str | None = None
     online_url: str | None = None
     is_public: bool = True
     status: SeriesStatus = SeriesStatus.published
@@ -465,7 +467,7 @@ def create_series(
 def _assign(series: EventSeries, values: SeriesValues) -> None:
     for name in (
         "title_ko", "title_en", "description_ko", "description_en", "venue_name",
-        "venue_address", "online_url", "timezone", "start_date", "start_time",
+        "venue_address", "venue_name_en", "venue_address_en", "online_url", "timezone", "start_date", "start_time",
         "duration_minutes", "rrule", "holiday_policy", "is_public", "status",
         *POLICY_FIELDS,
     ):  # fmt: skip
@@ -484,6 +486,8 @@ def values_of(series: EventSeries) -> SeriesValues:
         description_en=series.description_en,
         venue_name=series.venue_name,
         venue_address=series.venue_address,
+        venue_name_en=series.venue_name_en,
+        venue_address_en=series.venue_address_en,
         online_url=series.online_url,
         timezone=series.timezone,
         start_date=series.start_date,
@@ -509,6 +513,8 @@ def _snapshot(occ: Occurrence) -> dict[str, Any]:
         "status": occ.status.value,
         "venue_name": occ.venue_name,
         "venue_address": occ.venue_address,
+        "venue_name_en": occ.venue_name_en,
+        "venue_address_en": occ.venue_address_en,
         "online_url": occ.online_url,
     }
 
@@ -642,14 +648,30 @@ def change_venue(
     online_url: str | None,
     actor_id: int | None,
     now: datetime,
+    venue_name_en: str | None = None,
+    venue_address_en: str | None = None,
 ) -> Occurrence:
-    """Give one occurrence its own venue (empty fields fall back to the series')."""
+    """Give one occurrence its own venue, in Korean and English (empty fields fall back to
+    the series')."""
     _refuse_past(occ, now)
-    new = (venue_name or None, venue_address or None, online_url or None)
-    if new == (occ.venue_name, occ.venue_address, occ.online_url):
+    new = (
+        venue_name or None, venue_address or None, online_url or None,
+        venue_name_en or None, venue_address_en or None,
+    )  # fmt: skip
+    current = (
+        occ.venue_name,
+        occ.venue_address,
+        occ.online_url,
+        occ.venue_name_en,
+        occ.venue_address_en,
+    )
+    if new == current:
         return occ
     before = _snapshot(occ)
-    occ.venue_name, occ.venue_address, occ.online_url = new
+    (
+        occ.venue_name, occ.venue_address, occ.online_url, occ.venue_name_en,
+        occ.venue_address_en,
+    ) = new  # fmt: skip
     occ.is_overridden = True
     _record_change(occ, ChangeKind.venue_changed, before, actor_id=actor_id, now=now)
     return occ

@@ -64,6 +64,8 @@ CHANGED_FIELDS = {
     "status": _l("Status"),
     "venue_name": _l("Venue"),
     "venue_address": _l("Address"),
+    "venue_name_en": _l("Venue (English)"),
+    "venue_address_en": _l("Address (English)"),
     "online_url": _l("Online link"),
 }
 STATUS_WORDS = {"scheduled": _l("Scheduled"), "cancelled": _l("Cancelled")}
@@ -321,6 +323,8 @@ def _manage_page(occ: Occurrence, status: int = 200, **forms):
             formdata=None,
             venue_name=occ.venue_name,
             venue_address=occ.venue_address,
+            venue_name_en=occ.venue_name_en,
+            venue_address_en=occ.venue_address_en,
             online_url=occ.online_url,
         ),
         "cancel": CancelForm(formdata=None),
@@ -426,6 +430,8 @@ def venue(occurrence_id: int):
             occ,
             venue_name=form.venue_name.data,
             venue_address=form.venue_address.data,
+            venue_name_en=form.venue_name_en.data,
+            venue_address_en=form.venue_address_en.data,
             online_url=form.online_url.data,
             actor_id=current_user.id,
             now=utcnow(),

@@ -76,3 +76,27 @@ def test_closed_date_names_are_read_in_each_language():
     assert holidays_en.name(date(2027, 12, 31)) == "Year-end closing"
     assert holidays_en.name(date(2027, 6, 1)) == "창립기념일"
     assert holidays_en.name(date(2027, 6, 2)) == "Closed"
+
+
+def test_venue_in_korean_and_english_on_the_date_page(app, db, client, organizer):
+    form = {
+        **FORM,
+        "venue_name": "삼성창조캠퍼스",
+        "venue_address": "대구 북구 침산로 88",
+        "venue_name_en": "Samsung Creative Campus",
+        "venue_address_en": "88 Chimsan-ro, Buk-gu, Daegu",
+        "save": "1",
+    }
+    assert post_form(client, "/organize/centers/daegu/series/new", form).status_code == 302
+    with app.app_context():
+        occurrence_id = db.session.scalars(
+            sa.select(Occurrence.id).order_by(Occurrence.start_at)
+        ).first()
+    english = client.get(f"/occurrences/{occurrence_id}", headers=shared.EN)
+    assert "Samsung Creative Campus, 88 Chimsan-ro, Buk-gu, Daegu" in english.get_data(as_text=True)
+    with app.app_context():
+        occ = db.session.get(Occurrence, occurrence_id)
+        assert occ.venue_in("ko") == ("삼성창조캠퍼스", "대구 북구 침산로 88")
+        # A date with a venue of its own does not borrow the series' English.
+        occ.venue_name = "대구 엑스코"
+        assert occ.venue_in("en") == ("대구 엑스코", None)
