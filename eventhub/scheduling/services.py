@@ -467,8 +467,9 @@ def create_series(
 def _assign(series: EventSeries, values: SeriesValues) -> None:
     for name in (
         "title_ko", "title_en", "description_ko", "description_en", "venue_name",
-        "venue_address", "venue_name_en", "venue_address_en", "online_url", "timezone", "start_date", "start_time",
-        "duration_minutes", "rrule", "holiday_policy", "is_public", "status",
+        "venue_address", "venue_name_en", "venue_address_en", "online_url", "timezone",
+        "start_date", "start_time", "duration_minutes", "rrule", "holiday_policy",
+        "is_public", "status",
         *POLICY_FIELDS,
     ):  # fmt: skip
         value = getattr(values, name)
