@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from eventhub.bookings.forms import STAGES
+from eventhub.bookings.labels import stage_label
 from eventhub.centers.industries import INDUSTRIES, industry_label
 from eventhub.core.i18n import current_language, format_krw, format_local
 from eventhub.core.urls import path_maker
@@ -57,6 +58,10 @@ def register_template_helpers(app: Flask) -> None:
         if not zone:
             return instant.astimezone(ZoneInfo(tz)).strftime(fmt)
         return format_local(instant, ZoneInfo(tz), fmt)
+
+    @app.template_filter("stage")
+    def stage(code: str | None) -> str:
+        return stage_label(code)
 
     @app.template_global()
     def industry_choices() -> list[tuple[str, str]]:

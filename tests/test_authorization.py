@@ -72,7 +72,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/api/occurrences/<int:occurrence_id>/slots"):                                     (  200,   200,   200,   200,   200,   200,   200),
     ("GET", "/bookings"):                                                                      (LOGIN,   200,   200,   403,   403,   403,   403),
     ("POST", "/bookings/<int:booking_id>/accept"):                                             (LOGIN,   303,   303,   403,   403,   403,   403),
-    ("POST", "/bookings/<int:booking_id>/cancel"):                                             (LOGIN,   303,   303,   403,   403,   403,   403),
+    # the empty form is asked to be confirmed (200); another startup's booking looks missing
+    ("POST", "/bookings/<int:booking_id>/cancel"):                                             (LOGIN,   200,   404,   403,   403,   403,   403),
     ("POST", "/bookings/<int:booking_id>/switch"):                                             (LOGIN,   303,   303,   403,   403,   403,   403),
     ("GET", "/calendar/all.ics"):                                                              (  200,   200,   200,   200,   200,   200,   200),
     ("GET", "/healthz"):                                                                       (  200,   200,   200,   200,   200,   200,   200),
@@ -108,7 +109,10 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/organize"):                                                                      (LOGIN,   403,   403,   403,   200,   200,   200),
     ("POST", "/organize/bookings/<int:booking_id>/<any(approve, assign):verb>"):               (LOGIN,   403,   403,   403,   303,   404,   303),
     ("POST", "/organize/bookings/<int:booking_id>/<any(attended, no_show, carry_over):verb>"): (LOGIN,   403,   403,   403,   303,   404,   303),
-    ("POST", "/organize/bookings/<int:booking_id>/<any(reject, cancel):verb>"):                (LOGIN,   403,   403,   403,   303,   404,   303),
+    # asks for a confirmation first (issue 16): nothing changes yet
+    ("POST", "/organize/bookings/<int:booking_id>/<any(reject, cancel):verb>"):                (LOGIN,   403,   403,   403,   200,   404,   200),
+    # an empty score clears it; the note is optional
+    ("POST", "/organize/bookings/<int:booking_id>/score"):                                     (LOGIN,   403,   403,   403,   303,   404,   303),
     ("GET", "/organize/centers/<slug>/outbox"):                                                (LOGIN,   403,   403,   403,   200,   404,   200),
     ("GET", "/organize/centers/<slug>/series/new"):                                            (LOGIN,   403,   403,   403,   200,   404,   200),
     ("POST", "/organize/centers/<slug>/series/new"):                                           (LOGIN,   403,   403,   403,   422,   404,   422),
@@ -117,6 +121,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/organize/investors/<int:investor_id>/edit"):                                    (LOGIN,   403,   403,   403,   302,   302,   302),
     ("GET", "/organize/investors/import"):                                                     (LOGIN,   403,   403,   403,   200,   200,   200),
     ("POST", "/organize/investors/import"):                                                    (LOGIN,   403,   403,   403,   422,   422,   422),
+    # the directory is shared by all centers, like the import itself
+    ("GET", "/organize/investors/import-template.<any(csv, xlsx):kind>"):                      (LOGIN,   403,   403,   403,   200,   200,   200),
     ("GET", "/organize/investors/new"):                                                        (LOGIN,   403,   403,   403,   200,   200,   200),
     ("POST", "/organize/investors/new"):                                                       (LOGIN,   403,   403,   403,   422,   422,   422),
     ("POST", "/organize/invitations/<int:invitation_id>/<any(resend, nudge):verb>"):           (LOGIN,   403,   403,   403,   303,   404,   303),
@@ -124,6 +130,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/organize/occurrences/<int:occurrence_id>/announce"):                             (LOGIN,   403,   403,   403,   200,   404,   200),
     ("POST", "/organize/occurrences/<int:occurrence_id>/announce"):                            (LOGIN,   403,   403,   403,   422,   404,   422),
     ("GET", "/organize/occurrences/<int:occurrence_id>/bookings"):                             (LOGIN,   403,   403,   403,   200,   404,   200),
+    # nothing selected: a flash says so, nothing changes
+    ("POST", "/organize/occurrences/<int:occurrence_id>/applications"):                        (LOGIN,   403,   403,   403,   303,   404,   303),
     ("POST", "/organize/occurrences/<int:occurrence_id>/cancel"):                              (LOGIN,   403,   403,   403,   422,   404,   422),
     ("GET", "/organize/occurrences/<int:occurrence_id>/follow-ups.<any(csv, xlsx):kind>"):     (LOGIN,   403,   403,   403,   200,   404,   200),
     ("GET", "/organize/occurrences/<int:occurrence_id>/invitations"):                          (LOGIN,   403,   403,   403,   200,   404,   200),
@@ -140,14 +148,18 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/organize/outbox/<int:message_id>"):                                              (LOGIN,   403,   403,   403,   200,   404,   200),
     # the memory mail backend in tests keeps no .eml copy
     ("GET", "/organize/outbox/<int:message_id>.eml"):                                          (LOGIN,   403,   403,   403,   404,   404,   404),
-    ("POST", "/organize/outbox/<int:message_id>/cancel"):                                      (LOGIN,   403,   403,   403,   303,   404,   303),
+    # asks for a confirmation first (issue 16): nothing changes yet
+    ("POST", "/organize/outbox/<int:message_id>/cancel"):                                      (LOGIN,   403,   403,   403,   200,   404,   200),
+    # the message is pending, not cancelled: a flash says it cannot be restored
+    ("POST", "/organize/outbox/<int:message_id>/restore"):                                     (LOGIN,   403,   403,   403,   303,   404,   303),
     ("GET", "/organize/outbox/<int:message_id>/html"):                                         (LOGIN,   403,   403,   403,   200,   404,   200),
     ("POST", "/organize/outbox/<int:message_id>/retry"):                                       (LOGIN,   403,   403,   403,   303,   404,   303),
     ("GET", "/organize/series/<slug>/edit"):                                                   (LOGIN,   403,   403,   403,   200,   404,   200),
     ("POST", "/organize/series/<slug>/edit"):                                                  (LOGIN,   403,   403,   403,   422,   404,   422),
     ("GET", "/organize/series/<slug>/reminders"):                                              (LOGIN,   403,   403,   403,   200,   404,   200),
     ("POST", "/organize/series/<slug>/reminders"):                                             (LOGIN,   403,   403,   403,   303,   404,   303),
-    ("POST", "/organize/slots/<int:slot_id>/<any(remove, block, unblock):verb>"):              (LOGIN,   403,   403,   403,   303,   404,   303),
+    # remove asks for a confirmation first (issue 16): nothing changes yet
+    ("POST", "/organize/slots/<int:slot_id>/<any(remove, block, unblock):verb>"):              (LOGIN,   403,   403,   403,   200,   404,   200),
     ("GET", "/password/forgot"):                                                               (  200,   200,   200,   200,   200,   200,   200),
     ("POST", "/password/forgot"):                                                              (  422,   422,   422,   422,   422,   422,   422),
     ("GET", "/password/reset/<token>"):                                                        (  410,   410,   410,   410,   410,   410,   410),

@@ -188,6 +188,8 @@ def test_organizer_sees_a_booking_s_mail_in_the_outbox_and_cancels_a_reminder(
     assert page.frame_locator("iframe.mail-html").locator("body").inner_text() != ""
     assert problems == []
     page.get_by_role("button", name="Cancel this message").click()
+    # desk.js asks first, in a dialog (issue 16); the answer "Yes" sends the form.
+    page.locator("dialog.confirm-dialog").get_by_role("button", name="Yes, go ahead").click()
     assert page.locator(".flash").first.inner_text() == "The message has been cancelled."
     assert page.locator("dd.status-cancelled").inner_text() == "Cancelled"
 

@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from eventhub.bookings import services as bookings
+from eventhub.bookings.labels import stage_label
 from eventhub.centers.industries import industry_label
 from eventhub.series.models import Occurrence
 
@@ -50,7 +51,7 @@ def lineup_rows(occurrence: Occurrence) -> list[list[Any]]:
                 }[view.state],
                 answers.get("company_name") or "",
                 industry_label(answers["industry"]) if answers.get("industry") else "",
-                answers.get("stage") or "",
+                stage_label(answers.get("stage")),
                 answers.get("amount_sought_krw") or "",
                 answers.get("one_liner") or "",
                 answers.get("deck_url") or "",

@@ -24,18 +24,12 @@ from wtforms.validators import (
 )
 
 from eventhub.accounts.intake import brn_is_valid
+from eventhub.bookings.labels import STAGE_LABELS
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.forms import BaseForm as FlaskForm
 from eventhub.core.forms import http_url, single_line
 
-STAGES = [
-    SelectChoice("pre_seed", _l("Pre-seed")),
-    SelectChoice("seed", _l("Seed")),
-    SelectChoice("pre_a", _l("Pre-Series A")),
-    SelectChoice("series_a", _l("Series A")),
-    SelectChoice("series_b", _l("Series B")),
-    SelectChoice("series_c_plus", _l("Series C and later")),
-]
+STAGES = [SelectChoice(code, label) for code, label in STAGE_LABELS.items()]
 
 
 class IntakeForm(FlaskForm):
@@ -112,3 +106,30 @@ class ShiftForm(FlaskForm):
         _l("Minutes (negative moves earlier)"),
         validators=[InputRequired(), NumberRange(min=-720, max=720)],
     )
+
+
+class ScoreForm(FlaskForm):
+    """The screening desk's score and note on one application."""
+
+    score = IntegerField(
+        _l("Score (1-5)"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=5, message=_l("A score is a whole number from 1 to 5.")),
+        ],
+    )
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class BulkForm(FlaskForm):
+    """What to do with the applications ticked on the screening desk."""
+
+    verb = SelectField(
+        _l("With the selected applications"),
+        choices=[
+            SelectChoice("approve", _l("Approve (into the preferred slot if free)")),
+            SelectChoice("waitlist", _l("Put on the waitlist")),
+            SelectChoice("reject", _l("Reject")),
+        ],
+    )
+    reason = TextAreaField(_l("Reason (for rejections)"), validators=[Optional(), Length(max=1000)])

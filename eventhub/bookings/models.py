@@ -40,8 +40,13 @@ S = BookingStatus
 # may take. `eventhub.bookings.services` refuses every other change with `WrongState`.
 TRANSITIONS: dict[BookingStatus | None, frozenset[BookingStatus]] = {
     None: frozenset({S.applied, S.confirmed, S.waitlisted}),
-    S.applied: frozenset({S.approved, S.confirmed, S.rejected, S.cancelled, S.carried_over}),
-    S.approved: frozenset({S.approved, S.confirmed, S.rejected, S.cancelled, S.carried_over}),
+    # The screening desk may put an application on the waitlist (in the order it applied).
+    S.applied: frozenset(
+        {S.approved, S.confirmed, S.rejected, S.cancelled, S.carried_over, S.waitlisted}
+    ),
+    S.approved: frozenset(
+        {S.approved, S.confirmed, S.rejected, S.cancelled, S.carried_over, S.waitlisted}
+    ),
     S.waitlisted: frozenset(
         {S.approved, S.confirmed, S.offered, S.rejected, S.cancelled, S.carried_over}
     ),
@@ -137,6 +142,10 @@ class Booking(db.Model):
             f"status NOT IN ({_quoted(SLOT_HOLDING)}) OR slot_id IS NOT NULL",
             name="holding_needs_slot",
         ),
+        sa.CheckConstraint(
+            "screening_score IS NULL OR (screening_score >= 1 AND screening_score <= 5)",
+            name="screening_score_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,6 +174,9 @@ class Booking(db.Model):
     carried_from_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("booking.id", ondelete="SET NULL")
     )
+    # The screening desk: the organizers' score (1 to 5) and note; the startup never sees them.
+    screening_score: Mapped[int | None]
+    screening_note: Mapped[str | None] = mapped_column(LimitedText(2000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -28,14 +28,17 @@ from eventhub.bookings import bp, exports
 from eventhub.bookings import services as bookings
 from eventhub.bookings.forms import (
     ApplyForm,
+    BulkForm,
     EmptyForm,
     IntakeForm,
     ReasonForm,
+    ScoreForm,
     ShiftForm,
     SlotForm,
 )
 from eventhub.bookings.models import APPLICATIONS, Booking, BookingStatus, PitchSlot
 from eventhub.core.clock import utcnow
+from eventhub.core.confirm import ask_to_confirm, is_confirmed
 from eventhub.core.errors import DomainError, InvalidInput
 from eventhub.core.security import is_id
 from eventhub.core.urls import is_safe_redirect
@@ -171,6 +174,17 @@ def _own_booking(booking_id: int) -> Booking:
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
 @require_role(Role.startup)
 def cancel(booking_id: int):
+    if not is_confirmed():
+        booking = _own_booking(booking_id)
+        return ask_to_confirm(
+            question=_("Cancel your booking?"),
+            consequence=_(
+                "Your place on %(date)s will be given to the next startup; this cannot be undone.",
+                date=booking.occurrence.starts_at_local.strftime("%Y-%m-%d %H:%M"),
+            ),
+            button=_("Yes, cancel my booking"),
+            back=url_for("pages.my_bookings"),
+        )
     return act_then_redirect(
         lambda: bookings.cancel_booking(
             _own_booking(booking_id), actor_id=current_user.id, now=utcnow()
@@ -287,12 +301,19 @@ def _organized_booking(booking_id: int) -> Booking:
 def manage(occurrence_id: int):
     occurrence = managed_occurrence(occurrence_id)
     rows = bookings.occurrence_bookings(occurrence_id)
+    applications = [b for b in rows if b.status in APPLICATIONS]
     return render_template(
         "bookings/manage.html",
+        slots_by_id={slot.id: slot for slot in bookings.slots_of(occurrence_id)},
+        preselected={
+            b.id: getattr(bookings.preferred_free_slot(b), "id", None) for b in applications
+        },
+        score_form=ScoreForm(),
+        bulk_form=BulkForm(),
         occurrence=occurrence,
         series=occurrence.series,
         grid=bookings.slot_grid(occurrence_id),
-        applications=[b for b in rows if b.status in APPLICATIONS],
+        applications=applications,
         waitlist=bookings.waitlist(occurrence_id),
         history=rows,
         free=bookings.free_slots(occurrence_id),
@@ -337,6 +358,20 @@ def reject(booking_id: int, verb: str):
     form = ReasonForm()
     form.validate_on_submit()
     reason = form.reason.data or ""
+    if not is_confirmed():
+        name = booking.startup.company_name
+        return ask_to_confirm(
+            question=_("Reject %(name)s?", name=name)
+            if verb == "reject"
+            else _("Cancel the booking of %(name)s?", name=name),
+            consequence=_(
+                "%(name)s will be told by email, with your reason: %(reason)s",
+                name=name,
+                reason=reason or "-",
+            ),
+            button=_("Yes, reject") if verb == "reject" else _("Yes, cancel the booking"),
+            back=url_for("bookings.manage", occurrence_id=booking.occurrence_id),
+        )
 
     def action() -> None:
         if verb == "reject":
@@ -347,6 +382,63 @@ def reject(booking_id: int, verb: str):
             )
 
     return _organizer_action(booking.occurrence_id, action, _("Saved."))
+
+
+@bp.route("/organize/bookings/<int:booking_id>/score", methods=["POST"])
+@require_role(Role.organizer)
+def score(booking_id: int):
+    booking = _organized_booking(booking_id)
+    form = ScoreForm()
+
+    def action() -> None:
+        if not form.validate_on_submit():
+            if form.note.errors:
+                raise InvalidInput(str(form.note.errors[0]))
+            raise InvalidInput(_("A score is a whole number from 1 to 5."))
+        bookings.score_application(booking, score=form.score.data, note=form.note.data or "")
+
+    return _organizer_action(booking.occurrence_id, action, _("Score and note saved."))
+
+
+@bp.route("/organize/occurrences/<int:occurrence_id>/applications", methods=["POST"])
+@require_role(Role.organizer)
+def bulk(occurrence_id: int):
+    occurrence = managed_occurrence(occurrence_id)
+    form = BulkForm()
+    form.validate_on_submit()
+    chosen = {i for i in request.form.getlist("booking_id", type=int) if is_id(i)}
+    selected = [
+        b
+        for b in bookings.occurrence_bookings(occurrence_id)
+        if b.id in chosen and b.status in APPLICATIONS
+    ]
+    verb = form.verb.data or ""
+    if verb == "reject" and selected and not is_confirmed():
+        return ask_to_confirm(
+            question=_("Reject %(count)d applications?", count=len(selected)),
+            consequence=_(
+                "Each startup will be told by email, with your reason: %(reason)s",
+                reason=form.reason.data or "-",
+            ),
+            button=_("Yes, reject them"),
+            back=url_for("bookings.manage", occurrence_id=occurrence_id),
+        )
+    done = {
+        "approve": _("%(count)d applications approved.", count=len(selected)),
+        "reject": _("%(count)d applications rejected.", count=len(selected)),
+        "waitlist": _("%(count)d applications put on the waitlist.", count=len(selected)),
+    }.get(verb, "")
+    return _organizer_action(
+        occurrence.id,
+        lambda: bookings.screen_many(
+            selected,
+            verb=verb,
+            reason=form.reason.data or "",
+            actor_id=current_user.id,
+            now=utcnow(),
+        ),
+        done,
+    )
 
 
 @bp.route(
@@ -401,6 +493,16 @@ def slot_action(slot_id: int, verb: str):
     occurrence_id = slot.occurrence_id
     form = ReasonForm()
     form.validate_on_submit()
+    if verb == "remove" and not is_confirmed():
+        return ask_to_confirm(
+            question=_("Remove slot %(position)d?", position=slot.position),
+            consequence=_(
+                "The slot %(time)s disappears from the grid; you can add a slot again.",
+                time=slot.start_at.astimezone(slot.occurrence.tz).strftime("%H:%M"),
+            ),
+            button=_("Yes, remove the slot"),
+            back=url_for("bookings.manage", occurrence_id=occurrence_id),
+        )
 
     def action() -> None:
         now = utcnow()

@@ -211,6 +211,10 @@ class NotCancellable(Conflict):
     message = _l("Only a pending message can be cancelled.")
 
 
+class NotRestorable(Conflict):
+    message = _l("Only a message cancelled by a person can be restored.")
+
+
 def retry_message(message: OutboxMessage, *, now: datetime) -> None:
     """Send a failed message again at the next dispatch, with a fresh count of attempts."""
     changed = db.session.execute(
@@ -234,4 +238,25 @@ def cancel_message(message: OutboxMessage, *, reason: str) -> None:
     ).rowcount
     if changed != 1:
         raise NotCancellable()
+    db.session.refresh(message)
+
+
+CANCELLED_BY_PERSON = "cancelled by "
+
+
+def restore_message(message: OutboxMessage) -> None:
+    """Undo a person's cancellation: the message is pending again (sent at the next dispatch
+    if it is due). Cancellations by the system (a cancelled date, an expired offer) stay."""
+    changed = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message.id,
+            OutboxMessage.status == OutboxStatus.cancelled,
+            OutboxMessage.cancel_reason.startswith(CANCELLED_BY_PERSON),
+        )
+        .values(status=OutboxStatus.pending, cancel_reason=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise NotRestorable()
     db.session.refresh(message)

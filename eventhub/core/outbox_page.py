@@ -4,6 +4,7 @@ message, and the .eml copy the file backend wrote."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -32,8 +33,10 @@ def outbox_page(
     recipient: str = "",
     occurrence_id: int | None = None,
     page: int = 1,
+    now: datetime,
 ) -> OutboxPage:
-    """One center's outbox, newest due first, with the count of each status."""
+    """One center's outbox, nearest to `now` first (what is due next, then what went out
+    last), with the count of each status."""
     where = [OutboxMessage.center_id == center_id]
     if kind is not None:
         where.append(OutboxMessage.kind == kind)
@@ -58,7 +61,13 @@ def outbox_page(
         db.session.scalars(
             sa.select(OutboxMessage)
             .where(*where)
-            .order_by(OutboxMessage.due_at.desc(), OutboxMessage.id.desc())
+            # Nearest first: what is due next (soonest first), then what went out last.
+            .order_by(
+                sa.case((OutboxMessage.due_at >= now, 0), else_=1),
+                sa.case((OutboxMessage.due_at >= now, OutboxMessage.due_at)).asc(),
+                OutboxMessage.due_at.desc(),
+                OutboxMessage.id.desc(),
+            )
             .offset((page - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE + 1)
         )

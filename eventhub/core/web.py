@@ -153,16 +153,19 @@ def refusal(exc: DomainError) -> str:
     return str(exc.message)
 
 
-def act_then_redirect(action: Callable[[], Any], *, done: str, back: str) -> Response:
+def act_then_redirect(
+    action: Callable[[], Any], *, done: str | Callable[[Any], str], back: str
+) -> Response:
     """Run one write use case from a small action form; on a rule's "no", roll back and show
-    why on the page it came from. Either way the browser is sent back (303)."""
+    why on the page it came from. Either way the browser is sent back (303). `done` is the
+    message, or a function that words it from what the action returned."""
     try:
-        action()
+        result = action()
     except DomainError as exc:
         roll_back()
         if exc.status == 409:
             count_conflict(type(exc).__name__)
         flash(str(exc.message), "error")
         return redirect(back, code=303)
-    flash(done, "success")
+    flash(done(result) if callable(done) else done, "success")
     return redirect(back, code=303)

@@ -15,6 +15,7 @@ from eventhub.core.urls import external_url
 from eventhub.extensions import db
 from eventhub.feeds import bp
 from eventhub.feeds import services as feeds
+from eventhub.feeds.qr import qr_svg
 from eventhub.series.models import EventSeries, Occurrence
 
 
@@ -105,7 +106,20 @@ def subscribe_links(https_url: str, *, name: str) -> dict[str, str]:
             + "&name="
             + quote(name, safe="")
         ),
+        # Work and school accounts (Microsoft 365) add calendars on another host.
+        "outlook365": (
+            "https://outlook.office.com/calendar/0/addfromweb?url="
+            + quote(https_url, safe="")
+            + "&name="
+            + quote(name, safe="")
+        ),
     }
+
+
+@bp.app_template_global()
+def feed_qr(url: str):
+    """The feed address as a QR code (inline SVG), for a phone's camera."""
+    return qr_svg(url, title=_("QR code of the feed address"))
 
 
 @bp.app_template_global()

@@ -16,6 +16,7 @@ from eventhub.bookings import exports
 from eventhub.centers import services as centers
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError, InvalidInput, NotFound
+from eventhub.core.urls import is_safe_redirect
 from eventhub.core.web import act_then_redirect, refusal
 from eventhub.extensions import db
 from eventhub.invitations import bp
@@ -157,6 +158,23 @@ def _invite_form(occurrence: Occurrence, industry: str | None, stage: str | None
     return form
 
 
+@bp.route("/organize/investors/import-template.<any(csv, xlsx):kind>")
+@require_role(Role.organizer)
+def import_template(kind: str):
+    """An empty import file with the column names, in Korean (?lang=ko) or English."""
+    locale = "ko" if request.args.get("lang") == "ko" else "en"
+    rows = [invitations.template_header(locale)]
+    name = f"investors-template-{locale}.{kind}"
+    if kind == "csv":
+        body, mimetype = exports.to_csv(rows), "text/csv; charset=utf-8"
+    else:
+        body = exports.to_xlsx(rows, title="Investors")
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 @bp.route("/organize/occurrences/<int:occurrence_id>/invitations")
 @require_role(Role.organizer)
 def occurrence_invitations(occurrence_id: int):
@@ -199,7 +217,7 @@ def invite(occurrence_id: int):
         flash(_("Choose investors from the list or paste their emails."), "error")
         return redirect(back, code=303)
 
-    def action() -> None:
+    def action() -> tuple[int, int]:
         now = utcnow()
         chosen = list(
             db.session.scalars(
@@ -221,9 +239,28 @@ def invite(occurrence_id: int):
                 o for o in occurrence.series.occurrences if o.start_at > now and not o.is_cancelled
             ]
         created = invitations.invite(targets, investors=chosen, actor_id=current_user.id, now=now)
-        flash(_("%(n)d invitations sent.", n=len(created)), "info")
+        return len(created), len(chosen) * len(targets) - len(created)
 
-    return act_then_redirect(action, done=_("Done."), back=back)
+    return act_then_redirect(action, done=lambda counts: _invite_outcome(*counts), back=back)
+
+
+def _invite_outcome(sent: int, skipped: int) -> str:
+    """What inviting did, and why nothing happened when nothing did."""
+    if sent == 0 and skipped == 0:
+        return _("No invitation was sent: there is no upcoming date to invite to.")
+    if sent == 0:
+        return _(
+            "No invitation was sent: every investor you chose is already invited to these "
+            "dates. Their answers are in the list below; use Resend to send one again."
+        )
+    if skipped:
+        return _(
+            "%(sent)d invitations sent. %(skipped)d were already invited and were left as "
+            "they are.",
+            sent=sent,
+            skipped=skipped,
+        )
+    return _("%(n)d invitations sent.", n=sent)
 
 
 @bp.route("/organize/invitations/<int:invitation_id>/<any(resend, nudge):verb>", methods=["POST"])
@@ -324,13 +361,16 @@ def rsvp(token: str):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
+        # Answered from the investor's list of invitations: back to that list.
+        target = request.form.get("next")
+        back = target if is_safe_redirect(target) else url_for("invitations.rsvp", token=token)
         try:
             invitations.answer(invitation, status=RsvpStatus(form.answer.data), now=now)
         except DomainError as exc:
             flash(refusal(exc), "error")
-            return redirect(url_for("invitations.rsvp", token=token), code=303)
+            return redirect(back, code=303)
         flash(_("Thank you: your answer has been saved."), "success")
-        return redirect(url_for("invitations.rsvp", token=token), code=303)
+        return redirect(back, code=303)
     asked = request.args.get("answer")
     if asked in ("accepted", "tentative", "declined"):
         form.answer.data = asked
@@ -396,4 +436,10 @@ def mine():
         if investor
         else []
     )
-    return render_template("invitations/mine.html", rows=rows, token=invitations.rsvp_token)
+    return render_template(
+        "invitations/mine.html",
+        rows=rows,
+        token=invitations.rsvp_token,
+        form=AnswerForm(),
+        now=utcnow(),
+    )

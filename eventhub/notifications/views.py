@@ -23,6 +23,7 @@ from eventhub.centers.access import managed_center
 from eventhub.centers.models import Center
 from eventhub.core import outbox, outbox_page
 from eventhub.core.clock import utcnow
+from eventhub.core.confirm import ask_to_confirm, is_confirmed
 from eventhub.core.errors import DomainError
 from eventhub.core.outbox import KIND_LABELS, STATUS_LABELS, MessageKind, OutboxStatus
 from eventhub.core.security import id_arg, page_arg
@@ -80,6 +81,18 @@ def announce(occurrence_id: int):
             "subject_en": (form.subject_en.data or "").strip(),
             "body_en": (form.body_en.data or "").strip(),
         }
+        if form.send.data and not is_confirmed():
+            count = len(notifications.announcement_recipients(occurrence, audiences))
+            return ask_to_confirm(
+                question=_("Send this announcement to %(count)d people?", count=count),
+                consequence=_(
+                    "“%(subject)s” goes out by email with the next dispatch; it cannot be "
+                    "called back once sent.",
+                    subject=fields["subject_ko"],
+                ),
+                button=_("Yes, send it"),
+                back=url_for("notifications.announce", occurrence_id=occurrence.id),
+            )
         if form.send.data:
             try:
                 announcement = notifications.send_announcement(
@@ -148,6 +161,7 @@ def outbox_list(slug: str):
         recipient=request.args.get("q", ""),
         occurrence_id=occurrence_id,
         page=request.args.get("page", 1, type=page_arg),
+        now=utcnow(),
     )
     return render_template(
         "notifications/outbox.html",
@@ -240,11 +254,34 @@ def outbox_retry(message_id: int):
 @bp.route("/organize/outbox/<int:message_id>/cancel", methods=["POST"])
 @require_role(Role.organizer)
 def outbox_cancel(message_id: int):
-    reason = f"cancelled by {current_user.email}"
+    reason = f"{outbox.CANCELLED_BY_PERSON}{current_user.email}"
+    if not is_confirmed():
+        message = _managed_message(message_id)
+        return ask_to_confirm(
+            question=_("Cancel this message?"),
+            consequence=_(
+                "%(recipient)s will not receive “%(subject)s”. You can undo this on the "
+                "message's page until it is sent.",
+                recipient=message.recipient,
+                subject=message.subject,
+            ),
+            button=_("Yes, cancel the message"),
+            back=url_for("notifications.outbox_message", message_id=message.id),
+        )
     return _act_on_message(
         message_id,
         lambda message: outbox.cancel_message(message, reason=reason),
         done=_("The message has been cancelled."),
+    )
+
+
+@bp.route("/organize/outbox/<int:message_id>/restore", methods=["POST"])
+@require_role(Role.organizer)
+def outbox_restore(message_id: int):
+    return _act_on_message(
+        message_id,
+        lambda message: outbox.restore_message(message),
+        done=_("The cancellation has been undone; the message will be sent."),
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, available_timezones
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -50,6 +53,24 @@ WEEKDAY_CHOICES = [
 ]
 
 
+COMMON_ZONES = (
+    "Asia/Seoul", "UTC", "Asia/Tokyo", "Asia/Shanghai", "Asia/Singapore",
+    "America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Berlin",
+)  # fmt: skip
+
+
+def _zone_label(name: str, now: datetime) -> str:
+    offset = now.astimezone(ZoneInfo(name)).strftime("%z")
+    return f"{name} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone as (name, "name (UTC+hh:mm)"), the zones centers use first."""
+    now = datetime.now(UTC)
+    rest = sorted(zone for zone in available_timezones() if zone not in COMMON_ZONES)
+    return [(zone, _zone_label(zone, now)) for zone in (*COMMON_ZONES, *rest)]
+
+
 def _zone(form: FlaskForm, field: StringField) -> None:
     if not is_valid_timezone(field.data):
         raise ValidationError(_l("Unknown time zone. Use an IANA name such as Asia/Seoul."))
@@ -71,11 +92,21 @@ class SeriesForm(FlaskForm):
         _l("Description (English, Markdown)"),
         validators=[Optional(), Length(max=10_000)],
     )
-    venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
-    venue_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    venue_name = StringField(_l("Venue (Korean)"), validators=[Optional(), Length(max=200)])
+    venue_address = StringField(_l("Address (Korean)"), validators=[Optional(), Length(max=300)])
+    venue_name_en = StringField(
+        _l("Venue (English)"), validators=[Optional(), Length(max=200), single_line]
+    )
+    venue_address_en = StringField(
+        _l("Address (English)"), validators=[Optional(), Length(max=300), single_line]
+    )
     online_url = StringField(_l("Online link"), validators=[Optional(), Length(max=500), http_url])
-    timezone = StringField(
-        _l("Time zone"), default="Asia/Seoul", validators=[DataRequired(), _zone]
+    # A list, not free text: the zones centers use first, then every IANA zone by name.
+    timezone = SelectField(
+        _l("Time zone"),
+        default="Asia/Seoul",
+        choices=lambda: timezone_choices(),
+        validators=[DataRequired(), _zone],
     )
     start_date = DateField(_l("First date"), validators=[DataRequired()])
     start_time = TimeField(_l("Start time"), validators=[DataRequired()])
@@ -172,7 +203,7 @@ class SeriesForm(FlaskForm):
         default="skip",
     )
     extra_holidays = TextAreaField(
-        _l("Extra closed dates (one per line: YYYY-MM-DD name)"),
+        _l("Extra closed dates (one per line: YYYY-MM-DD Korean name | English name)"),
         validators=[Optional(), Length(max=5000)],
     )
     session_offset_minutes = IntegerField(
@@ -305,8 +336,14 @@ class MoveForm(FlaskForm):
 
 
 class VenueForm(FlaskForm):
-    venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
-    venue_address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    venue_name = StringField(_l("Venue (Korean)"), validators=[Optional(), Length(max=200)])
+    venue_address = StringField(_l("Address (Korean)"), validators=[Optional(), Length(max=300)])
+    venue_name_en = StringField(
+        _l("Venue (English)"), validators=[Optional(), Length(max=200), single_line]
+    )
+    venue_address_en = StringField(
+        _l("Address (English)"), validators=[Optional(), Length(max=300), single_line]
+    )
     online_url = StringField(_l("Online link"), validators=[Optional(), Length(max=500), http_url])
 
 
@@ -347,6 +384,8 @@ def values_from_form(form: SeriesForm) -> SeriesValues:
         description_en=form.description_en.data or "",
         venue_name=form.venue_name.data or None,
         venue_address=form.venue_address.data or None,
+        venue_name_en=form.venue_name_en.data or None,
+        venue_address_en=form.venue_address_en.data or None,
         online_url=form.online_url.data or None,
         timezone=form.timezone.data.strip(),
         start_date=form.start_date.data,
@@ -382,6 +421,8 @@ def form_data_from_values(values: SeriesValues) -> dict:
         "description_en": values.description_en,
         "venue_name": values.venue_name,
         "venue_address": values.venue_address,
+        "venue_name_en": values.venue_name_en,
+        "venue_address_en": values.venue_address_en,
         "online_url": values.online_url,
         "timezone": values.timezone,
         "start_date": values.start_date,

@@ -61,7 +61,7 @@ from eventhub.series.recurrence import (
 # each future occurrence.
 CALENDAR_DETAILS = (
     "title_ko", "title_en", "description_ko", "description_en",
-    "venue_name", "venue_address", "online_url",
+    "venue_name", "venue_address", "venue_name_en", "venue_address_en", "online_url",
 )  # fmt: skip
 
 # What people with a booking or an invitation are sent when an occurrence changes.
@@ -127,6 +127,8 @@ class SeriesValues:
     description_en: str = ""
     venue_name: str | None = None
     venue_address: str | None = None
+    venue_name_en: str | None = None
+    venue_address_en: str | None = None
     online_url: str | None = None
     is_public: bool = True
     status: SeriesStatus = SeriesStatus.published
@@ -178,13 +180,31 @@ class Preview:
 
 
 def holidays_for(*, country: str, extra: dict[str, str] | None, locale: str = "ko") -> Holidays:
-    """The holiday calendar of a country plus an organizer's own dates."""
-    parsed = {date.fromisoformat(day): name for day, name in (extra or {}).items()}
+    """The holiday calendar of a country plus an organizer's own dates (each named in
+    `locale`: see `closed_date_name`)."""
+    parsed = {
+        date.fromisoformat(day): closed_date_name(name, locale)
+        for day, name in (extra or {}).items()
+    }
     return Holidays(country=country, extra=parsed, language=locale)
 
 
+NAME_SEPARATOR = "|"
+# A closed date without a name is called this, in both languages.
+UNNAMED_CLOSED_DATE = "휴무 | Closed"
+
+
+def closed_date_name(name: str, locale: str) -> str:
+    """An organizer's closed-date name in `locale`: "종무식 | Year-end closing" names it in
+    Korean, then English; a name without "|" is the same in both."""
+    korean, _sep, english = name.partition(NAME_SEPARATOR)
+    korean, english = korean.strip(), english.strip()
+    return (english or korean) if locale == "en" else (korean or english)
+
+
 def parse_extra_holidays(text: str) -> dict[str, str]:
-    """Lines of "2026-12-31 종무식" (the name is optional) as {"2026-12-31": "종무식"}."""
+    """Lines of "2026-12-31 종무식 | Year-end closing" (the names are optional; the English
+    one after "|") as {"2026-12-31": "종무식 | Year-end closing"}."""
     result: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
@@ -199,7 +219,13 @@ def parse_extra_holidays(text: str) -> dict[str, str]:
             raise InvalidInput(
                 _("Line %(n)d: write a date as YYYY-MM-DD, then an optional name.", n=number)
             )
-        result[day.isoformat()] = match.group(2).strip() or _("Closed")
+        korean, sep, english = match.group(2).partition(NAME_SEPARATOR)
+        korean, english = korean.strip(), english.strip()
+        if not (korean or english):
+            name = UNNAMED_CLOSED_DATE
+        else:
+            name = f"{korean} | {english}" if sep else korean
+        result[day.isoformat()] = name
     return result
 
 
@@ -444,8 +470,9 @@ def create_series(
 def _assign(series: EventSeries, values: SeriesValues) -> None:
     for name in (
         "title_ko", "title_en", "description_ko", "description_en", "venue_name",
-        "venue_address", "online_url", "timezone", "start_date", "start_time",
-        "duration_minutes", "rrule", "holiday_policy", "is_public", "status",
+        "venue_address", "venue_name_en", "venue_address_en", "online_url", "timezone",
+        "start_date", "start_time", "duration_minutes", "rrule", "holiday_policy",
+        "is_public", "status",
         *POLICY_FIELDS,
     ):  # fmt: skip
         value = getattr(values, name)
@@ -463,6 +490,8 @@ def values_of(series: EventSeries) -> SeriesValues:
         description_en=series.description_en,
         venue_name=series.venue_name,
         venue_address=series.venue_address,
+        venue_name_en=series.venue_name_en,
+        venue_address_en=series.venue_address_en,
         online_url=series.online_url,
         timezone=series.timezone,
         start_date=series.start_date,
@@ -488,6 +517,8 @@ def _snapshot(occ: Occurrence) -> dict[str, Any]:
         "status": occ.status.value,
         "venue_name": occ.venue_name,
         "venue_address": occ.venue_address,
+        "venue_name_en": occ.venue_name_en,
+        "venue_address_en": occ.venue_address_en,
         "online_url": occ.online_url,
     }
 
@@ -621,14 +652,30 @@ def change_venue(
     online_url: str | None,
     actor_id: int | None,
     now: datetime,
+    venue_name_en: str | None = None,
+    venue_address_en: str | None = None,
 ) -> Occurrence:
-    """Give one occurrence its own venue (empty fields fall back to the series')."""
+    """Give one occurrence its own venue, in Korean and English (empty fields fall back to
+    the series')."""
     _refuse_past(occ, now)
-    new = (venue_name or None, venue_address or None, online_url or None)
-    if new == (occ.venue_name, occ.venue_address, occ.online_url):
+    new = (
+        venue_name or None, venue_address or None, online_url or None,
+        venue_name_en or None, venue_address_en or None,
+    )  # fmt: skip
+    current = (
+        occ.venue_name,
+        occ.venue_address,
+        occ.online_url,
+        occ.venue_name_en,
+        occ.venue_address_en,
+    )
+    if new == current:
         return occ
     before = _snapshot(occ)
-    occ.venue_name, occ.venue_address, occ.online_url = new
+    (
+        occ.venue_name, occ.venue_address, occ.online_url, occ.venue_name_en,
+        occ.venue_address_en,
+    ) = new  # fmt: skip
     occ.is_overridden = True
     _record_change(occ, ChangeKind.venue_changed, before, actor_id=actor_id, now=now)
     return occ

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -16,6 +17,7 @@ from eventhub.accounts.models import Role
 from eventhub.bookings import services as bookings
 from eventhub.centers.access import managed_center
 from eventhub.core.clock import utcnow
+from eventhub.core.confirm import ask_to_confirm, is_confirmed
 from eventhub.core.errors import DomainError
 from eventhub.core.security import id_arg
 from eventhub.core.web import refusal
@@ -54,6 +56,38 @@ CHANGE_LABELS = {
     "removed": _l("Removed from the series"),
     "details_changed": _l("Title, description or venue changed"),
 }
+
+# What the date history names, in the order it lists the old -> new values.
+CHANGED_FIELDS = {
+    "start_at": _l("Start"),
+    "end_at": _l("End"),
+    "status": _l("Status"),
+    "venue_name": _l("Venue"),
+    "venue_address": _l("Address"),
+    "venue_name_en": _l("Venue (English)"),
+    "venue_address_en": _l("Address (English)"),
+    "online_url": _l("Online link"),
+}
+STATUS_WORDS = {"scheduled": _l("Scheduled"), "cancelled": _l("Cancelled")}
+
+
+def change_steps(before: dict, after: dict, tz: ZoneInfo) -> list[tuple[str, str, str]]:
+    """What a change did, as (what, old, new) in words a person reads: local times, labels."""
+
+    def shown(name: str, value: object) -> str:
+        if value in (None, ""):
+            return "—"
+        if name in ("start_at", "end_at"):
+            return datetime.fromisoformat(str(value)).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        if name == "status":
+            return str(STATUS_WORDS.get(str(value), value))
+        return str(value)
+
+    return [
+        (str(label), shown(name, before.get(name)), shown(name, after.get(name)))
+        for name, label in CHANGED_FIELDS.items()
+        if (before or {}).get(name) != (after or {}).get(name)
+    ]
 
 
 @bp.app_template_global()
@@ -289,6 +323,8 @@ def _manage_page(occ: Occurrence, status: int = 200, **forms):
             formdata=None,
             venue_name=occ.venue_name,
             venue_address=occ.venue_address,
+            venue_name_en=occ.venue_name_en,
+            venue_address_en=occ.venue_address_en,
             online_url=occ.online_url,
         ),
         "cancel": CancelForm(formdata=None),
@@ -307,6 +343,7 @@ def _manage_page(occ: Occurrence, status: int = 200, **forms):
         series=occ.series,
         is_past=occ.start_at <= utcnow(),
         change_labels=CHANGE_LABELS,
+        change_steps={c.id: change_steps(c.before, c.after, occ.tz) for c in occ.changes},
         **defaults,
     ), status
 
@@ -393,6 +430,8 @@ def venue(occurrence_id: int):
             occ,
             venue_name=form.venue_name.data,
             venue_address=form.venue_address.data,
+            venue_name_en=form.venue_name_en.data,
+            venue_address_en=form.venue_address_en.data,
             online_url=form.online_url.data,
             actor_id=current_user.id,
             now=utcnow(),
@@ -405,6 +444,17 @@ def venue(occurrence_id: int):
 def cancel(occurrence_id: int):
     occ = managed_occurrence(occurrence_id)
     form = CancelForm()
+    if form.validate_on_submit() and not is_confirmed():
+        return ask_to_confirm(
+            question=_("Cancel the date of %(date)s?", date=f"{occ.starts_at_local:%Y-%m-%d}"),
+            consequence=_(
+                "Every booked startup and invited investor is told by email, with your "
+                "reason: %(reason)s",
+                reason=form.reason.data,
+            ),
+            button=_("Yes, cancel this date"),
+            back=url_for("series.manage", occurrence_id=occ.id),
+        )
     return _change(
         occ,
         form,

@@ -21,7 +21,8 @@ def occurrence_mail_context(occurrence: Occurrence) -> dict[str, Any]:
         "series_title_en": series.title_en,
         "start_at": occurrence.start_at.isoformat(),
         "timezone": series.timezone,
-        "venue": occurrence.effective_venue_name or "",
+        "venue": occurrence.venue_in("ko")[0] or "",
+        "venue_en": occurrence.venue_in("en")[0] or "",
         "occurrence_url": external_url("series.occurrence", occurrence_id=occurrence.id),
     }
 

@@ -107,8 +107,11 @@ class EventSeries(db.Model):
     title_en: Mapped[str] = mapped_column(sa.String(200))
     description_ko: Mapped[str] = mapped_column(LimitedText(10_000), default="")
     description_en: Mapped[str] = mapped_column(LimitedText(10_000), default="")
+    # The venue in Korean (venue_name, venue_address) and in English (the _en columns).
     venue_name: Mapped[str | None] = mapped_column(sa.String(200))
     venue_address: Mapped[str | None] = mapped_column(sa.String(300))
+    venue_name_en: Mapped[str | None] = mapped_column(sa.String(200))
+    venue_address_en: Mapped[str | None] = mapped_column(sa.String(300))
     online_url: Mapped[str | None] = mapped_column(sa.String(500))
     # Wall-clock start in `timezone`; the recurrence is expanded from here.
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Seoul")
@@ -253,6 +256,8 @@ class Occurrence(db.Model):
     # Per-occurrence overrides; NULL means "as the series says".
     venue_name: Mapped[str | None] = mapped_column(sa.String(200))
     venue_address: Mapped[str | None] = mapped_column(sa.String(300))
+    venue_name_en: Mapped[str | None] = mapped_column(sa.String(200))
+    venue_address_en: Mapped[str | None] = mapped_column(sa.String(300))
     online_url: Mapped[str | None] = mapped_column(sa.String(500))
     # True once an organizer changed this occurrence on its own (it then survives regeneration).
     is_overridden: Mapped[bool] = mapped_column(default=False)
@@ -344,6 +349,17 @@ class Occurrence(db.Model):
     @property
     def effective_venue_address(self) -> str | None:
         return self.venue_address or self.series.venue_address
+
+    def venue_in(self, locale: str) -> tuple[str | None, str | None]:
+        """(name, address) of where this date takes place, in `locale` ("ko" or "en").
+        English falls back to Korean where no English is given; an occurrence with a venue
+        of its own never borrows the series' English (it would name another place)."""
+        own = self.venue_name or self.venue_address
+        source = self if own else self.series
+        name, address = source.venue_name, source.venue_address
+        if locale == "en":
+            return (source.venue_name_en or name, source.venue_address_en or address)
+        return (name, address)
 
     def __repr__(self) -> str:
         return f"<Occurrence {self.series_id} {self.start_at.isoformat()}>"

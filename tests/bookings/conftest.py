@@ -53,12 +53,11 @@ def make_startup(app, db) -> Callable[..., int]:
             startup = StartupProfile(
                 company_name=name,
                 industry=industry,
-                stage=Stage.seed,
                 one_liner=f"{name} one-liner",
                 contact_name="대표",
                 contact_email=f"{name.lower().replace(' ', '')}@startup.example",
                 amount_sought_krw=1_000_000_000,
-                **fields,
+                **{"stage": Stage.seed, **fields},
             )
             db.session.add(startup)
             db.session.commit()

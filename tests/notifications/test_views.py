@@ -92,8 +92,15 @@ def test_organizer_cancels_a_pending_message_and_retries_a_failed_one(
     url = f"/organize/outbox/{failed_id}"
     assert post_form(client, f"{url}/retry", {}, form_url=url).status_code == 303
     url = f"/organize/outbox/{pending_id}"
-    assert post_form(client, f"{url}/cancel", {}, form_url=url).status_code == 303
-    again = post_form(client, f"{url}/cancel", {}, form_url=url, follow_redirects=True)
+    # Without a confirmation the organizer is asked again, and nothing is cancelled yet.
+    asked = post_form(client, f"{url}/cancel", {}, form_url=url)
+    assert asked.status_code == 200
+    assert "Cancel this message?" in asked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(OutboxMessage, pending_id).status == OutboxStatus.pending
+    confirmed = {"confirmed": "yes"}
+    assert post_form(client, f"{url}/cancel", confirmed, form_url=url).status_code == 303
+    again = post_form(client, f"{url}/cancel", confirmed, form_url=url, follow_redirects=True)
     assert "Only a pending message can be cancelled." in again.get_data(as_text=True)
     with app.app_context():
         retried = db.session.get(OutboxMessage, failed_id)
@@ -101,6 +108,16 @@ def test_organizer_cancels_a_pending_message_and_retries_a_failed_one(
         assert (retried.status, retried.attempts) == (OutboxStatus.pending, 0)
         assert cancelled.status == OutboxStatus.cancelled
         assert cancelled.cancel_reason == "cancelled by organizer@example.com"
+    # Undo: the message is pending again; a second undo has nothing to undo.
+    assert "Undo the cancellation" in client.get(url).get_data(as_text=True)
+    assert post_form(client, f"{url}/restore", {}, form_url=url).status_code == 303
+    undone_twice = post_form(client, f"{url}/restore", {}, form_url=url, follow_redirects=True)
+    assert "Only a message cancelled by a person can be restored." in undone_twice.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        restored = db.session.get(OutboxMessage, pending_id)
+        assert (restored.status, restored.cancel_reason) == (OutboxStatus.pending, None)
 
 
 def test_the_html_part_is_served_under_a_sandboxing_policy(
@@ -142,7 +159,14 @@ def test_announcement_preview_then_send_reaches_each_group_in_their_language(
         assert db.session.scalar(
             sa.select(sa.func.count()).where(OutboxMessage.kind == MessageKind.announcement)
         ) == 0  # fmt: skip
-    sent = post_form(client, url, {**form, "send": "1"})
+    asked = post_form(client, url, {**form, "send": "1"})
+    assert asked.status_code == 200
+    assert "Send this announcement to 2 people?" in asked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(
+            sa.select(sa.func.count()).where(OutboxMessage.kind == MessageKind.announcement)
+        ) == 0  # fmt: skip
+    sent = post_form(client, url, {**form, "send": "1", "confirmed": "yes"})
     assert sent.status_code == 302
     with app.app_context():
         messages = db.session.scalars(
@@ -229,3 +253,36 @@ def test_preferences_page_turns_reminders_back_on(app, db, client, clock):
     assert post_form(client, url, {"reminders_enabled": "y"}).status_code == 303
     with app.app_context():
         assert notifications.reminders_enabled("someone@example.com") is True
+
+
+def test_outbox_lists_what_is_due_next_first_then_what_went_out_last(
+    app, db, client, auth, make_occurrence, make_startup, clock
+):
+    from datetime import UTC, datetime, timedelta
+
+    occurrence_id, slug = _setup(app, db, make_occurrence, make_startup, clock)
+    _organizer(auth, app, db, occurrence_id)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    offsets = {
+        "far@example.com": timedelta(days=20),
+        "soon@example.com": timedelta(hours=2),
+        "old@example.com": timedelta(days=-10),
+        "recent@example.com": timedelta(hours=-2),
+    }
+    with app.app_context():
+        ids = db.session.scalars(sa.select(OutboxMessage.id).order_by(OutboxMessage.id)).all()
+        for message_id, (recipient, offset) in zip(ids, offsets.items(), strict=False):
+            db.session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .values(recipient=recipient, due_at=now + offset)
+            )
+        db.session.execute(
+            sa.delete(OutboxMessage).where(OutboxMessage.id.not_in(ids[: len(offsets)]))
+        )
+        db.session.commit()
+    html = client.get(f"/organize/centers/{slug}/outbox").get_data(as_text=True)
+    shown = re.findall(r"<td class=\"long-text\">([^<]+)</td>", html)
+    assert shown == [
+        "soon@example.com", "far@example.com", "recent@example.com", "old@example.com",
+    ]  # fmt: skip

@@ -148,7 +148,13 @@ def test_cancel_then_public_page_shows_the_reason(app, db, client, organizer, cr
             .order_by(Occurrence.start_at)
         ).first()
     url = f"/organize/occurrences/{occ_id}"
-    response = post_form(client, url + "/cancel", {"reason": "Speaker unavailable"}, form_url=url)
+    reason = {"reason": "Speaker unavailable"}
+    asked = post_form(client, url + "/cancel", reason, form_url=url)
+    assert asked.status_code == 200
+    assert "[Cancelled]" not in client.get(f"/occurrences/{occ_id}", headers=EN).get_data(
+        as_text=True
+    )
+    response = post_form(client, url + "/cancel", {**reason, "confirmed": "yes"}, form_url=url)
     assert response.status_code == 302
     public = client.get(f"/occurrences/{occ_id}", headers=EN).get_data(as_text=True)
     assert "[Cancelled]" in public

@@ -40,10 +40,15 @@ from eventhub.bookings.services.messages import (
     notify_occurrence_change,
 )
 from eventhub.bookings.services.screening import (
+    BULK_VERBS,
     approve,
     carry_over,
     mark_attendance,
+    preferred_free_slot,
     reject,
+    score_application,
+    screen_many,
+    waitlist_application,
 )
 from eventhub.bookings.services.slot_admin import (
     add_slot,
@@ -83,6 +88,7 @@ from eventhub.bookings.services.waitlist import (
 )
 
 __all__ = [
+    "BULK_VERBS",
     "AlreadyBooked",
     "BookingNotFound",
     "CutoffPassed",
@@ -121,8 +127,11 @@ __all__ = [
     "notify_occurrence_change",
     "occurrence_bookings",
     "offers_to_expire",
+    "preferred_free_slot",
     "reject",
     "remove_slot",
+    "score_application",
+    "screen_many",
     "shift_session",
     "shift_slots",
     "slot_grid",
@@ -132,5 +141,6 @@ __all__ = [
     "taken_on_listed_date",
     "unblock_slot",
     "waitlist",
+    "waitlist_application",
     "waitlist_position",
 ]

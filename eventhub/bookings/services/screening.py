@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from eventhub.bookings.models import (
+    APPLICATIONS,
     ATTENDANCE,
     SCREENABLE,
     Booking,
@@ -81,6 +82,67 @@ def reject(booking: Booking, *, reason: str, actor_id: int | None, now: datetime
     db.session.flush()
     _notify(booking, "rejected", now=now)
     return booking
+
+
+def waitlist_application(booking: Booking, *, actor_id: int | None, now: datetime) -> Booking:
+    """Put an application on the waitlist, queued by when it applied."""
+    booking = _lock(booking)
+    if booking.status not in APPLICATIONS:
+        raise WrongState()
+    booking.screened_at, booking.screened_by_id = now, actor_id
+    booking.queued_at = booking.queued_at or booking.created_at
+    _change(booking, BookingStatus.waitlisted, actor_id=actor_id, now=now)
+    db.session.flush()
+    _notify(booking, "waitlisted", now=now)
+    return booking
+
+
+def score_application(booking: Booking, *, score: int | None, note: str) -> Booking:
+    """Keep the organizers' score (1 to 5, or none) and note on an application."""
+    if score is not None and not 1 <= score <= 5:
+        raise InvalidInput(_("A score is a whole number from 1 to 5."))
+    booking.screening_score = score
+    booking.screening_note = note.strip() or None
+    db.session.flush()
+    return booking
+
+
+BULK_VERBS = ("approve", "reject", "waitlist")
+
+
+def screen_many(
+    bookings: list[Booking],
+    *,
+    verb: str,
+    reason: str,
+    actor_id: int | None,
+    now: datetime,
+) -> int:
+    """Approve (each into its first free preferred slot, else without a slot), reject or
+    waitlist several applications at once; all or none (a refusal undoes the batch)."""
+    if verb not in BULK_VERBS:
+        raise InvalidInput(_("Choose what to do with the selected applications."))
+    if not bookings:
+        raise InvalidInput(_("Select at least one application."))
+    if verb == "reject" and not reason.strip():
+        raise InvalidInput(_("Give a reason; the startup will see it."))
+    for booking in bookings:
+        if verb == "approve":
+            approve(booking, slot=preferred_free_slot(booking), actor_id=actor_id, now=now)
+        elif verb == "reject":
+            reject(booking, reason=reason, actor_id=actor_id, now=now)
+        else:
+            waitlist_application(booking, actor_id=actor_id, now=now)
+    return len(bookings)
+
+
+def preferred_free_slot(booking: Booking) -> PitchSlot | None:
+    """The first slot the startup preferred that is still free, or None."""
+    free = {slot.id: slot for slot in free_slots(booking.occurrence_id)}
+    for slot_id in booking.preferred_slot_ids or ():
+        if slot_id in free:
+            return free[slot_id]
+    return None
 
 
 def mark_attendance(

@@ -21,6 +21,7 @@ from eventhub.invitations.services.directory_import import (
     ImportRow,
     apply_import,
     preview_import,
+    template_header,
 )
 from eventhub.invitations.services.errors import (
     CannotInvite,
@@ -106,5 +107,6 @@ __all__ = [
     "rsvp_token",
     "save_investor",
     "sees_lineup",
+    "template_header",
     "unmark_follow_up",
 ]

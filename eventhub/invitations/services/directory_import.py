@@ -35,6 +35,32 @@ OPTIONAL_COLUMNS = (
 )
 
 
+# The Korean header of each column; a file may name its columns in either language.
+KOREAN_HEADERS = {
+    "email": "이메일",
+    "firm": "회사",
+    "person_name": "담당자",
+    "phone": "전화",
+    "focus_industries": "관심 산업",
+    "stages": "투자 단계",
+    "ticket_min_krw": "최소 투자액(원)",
+    "ticket_max_krw": "최대 투자액(원)",
+    "notes": "메모",
+}
+HEADER_ALIASES = {korean: code for code, korean in KOREAN_HEADERS.items()}
+
+
+def template_header(locale: str) -> list[str]:
+    """The header row of the import template, in Korean or English column names."""
+    columns = IMPORT_COLUMNS + OPTIONAL_COLUMNS
+    return [KOREAN_HEADERS[c] for c in columns] if locale == "ko" else list(columns)
+
+
+def _column(name: str) -> str:
+    name = name.strip()
+    return HEADER_ALIASES.get(name, name.lower())
+
+
 # The longest value each text column takes (the columns' sizes in the database).
 IMPORT_LENGTHS = {"email": 254, "firm": 200, "person_name": 100, "phone": 30, "notes": 5000}
 
@@ -70,7 +96,7 @@ def preview_import(data: bytes, filename: str) -> ImportPreview:
     first = next(rows, None)
     if first is None:
         raise InvalidInput(_("The file is empty."))
-    header = [h.strip().lower() for h in first]
+    header = [_column(h) for h in first]
     missing = [c for c in IMPORT_COLUMNS if c not in header]
     if missing:
         raise InvalidInput(
