@@ -10,6 +10,9 @@ PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in mail and feeds follow the port `make run` serves on, unless the environment sets
+# EVENTHUB_PUBLIC_BASE_URL (e.g. the address a proxy or another machine reaches it by).
+EVENTHUB_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: help install run serve worker up test test-sqlite test-postgres lint format bench \
         translations extract-messages update-messages browser-deps node-deps clean
@@ -52,7 +55,8 @@ run: install translations
 	@echo "  EventHub is starting on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
 	@echo "  Mail goes to instance/mail/ as .eml files."
 	@echo
-	$(BIN)/eventhub run --host $(HOST) --port $(PORT) --no-reload
+	@echo "  Links in mail and feeds start with $(EVENTHUB_PUBLIC_BASE_URL)"
+	EVENTHUB_PUBLIC_BASE_URL=$(EVENTHUB_PUBLIC_BASE_URL) $(BIN)/eventhub run --host $(HOST) --port $(PORT) --no-reload
 
 # ruff, then the import direction between and inside the areas (docs/architecture.md).
 # The production shape: gunicorn (settings in eventhub/gunicorn_conf.py, docs/deploy.md) with
