@@ -83,13 +83,15 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Debian's Chromium for the browser tests. Installed when we may (root with apt-get);
+# Debian's Chromium for the browser tests, with a Korean font so that Korean pages are measured
+# (and screenshotted) with real glyph widths. Installed when we may (root with apt-get);
 # otherwise the browser tests skip with a reason (and fail under CI=true).
 browser-deps:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=ko 2>/dev/null | grep -q .; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	elif command -v chromium >/dev/null 2>&1; then echo "no Korean font: Korean screenshots show boxes"; \
 	else echo "chromium not found and cannot be installed here: browser tests will skip"; fi
 
 # ical.js (Thunderbird's iCalendar parser) for the feed interoperability tests, pinned by

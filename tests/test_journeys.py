@@ -281,3 +281,32 @@ def test_organizer_logs_in_and_opens_an_upcoming_date(live_server, browser, axe_
         journey.check("bookings")
 
     run_journey(browser, live_server, axe_source, "organizer", steps)
+
+
+def test_page_checks_report_overflow_axe_and_csp_problems(browser, axe_source):
+    """The checks above can fail: a page too wide, an image without a text alternative (axe:
+    critical) and a blocked inline script are each reported."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.add_init_script(RECORD_CSP)
+    page = context.new_page()
+    page.route(
+        "http://journey.test/",
+        lambda route: route.fulfill(
+            content_type="text/html",
+            headers={"Content-Security-Policy": "script-src 'self'"},
+            body=(
+                '<!doctype html><html lang="en"><title>t</title><body style="margin:0"><main>'
+                '<div style="width:600px">wide</div><img src="data:,">'
+                "<script>1</script></main></html>"
+            ),
+        ),
+    )
+    page.goto("http://journey.test/")
+    journey = Journey("checker", page, "http://journey.test", "en", "phone", 390, axe_source)
+    journey.check("broken")
+    context.close()
+    assert [problem.split(": ", 1)[1].split(" ", 2)[:2] for problem in journey.problems] == [
+        ["600", "px"],
+        ["axe", "image-alt"],
+        ["CSP", "script-src-elem"],
+    ]
