@@ -10,6 +10,9 @@ PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in mail and feeds follow the port `make run` serves on, unless the environment sets
+# EVENTHUB_PUBLIC_BASE_URL (e.g. the address a proxy or another machine reaches it by).
+EVENTHUB_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: help install run serve worker up test test-sqlite test-postgres lint format bench \
         translations extract-messages update-messages browser-deps node-deps clean
@@ -52,7 +55,8 @@ run: install translations
 	@echo "  EventHub is starting on http://$(HOST):$(PORT)  (Ctrl+C stops it)"
 	@echo "  Mail goes to instance/mail/ as .eml files."
 	@echo
-	$(BIN)/eventhub run --host $(HOST) --port $(PORT) --no-reload
+	@echo "  Links in mail and feeds start with $(EVENTHUB_PUBLIC_BASE_URL)"
+	EVENTHUB_PUBLIC_BASE_URL=$(EVENTHUB_PUBLIC_BASE_URL) $(BIN)/eventhub run --host $(HOST) --port $(PORT) --no-reload
 
 # ruff, then the import direction between and inside the areas (docs/architecture.md).
 # The production shape: gunicorn (settings in eventhub/gunicorn_conf.py, docs/deploy.md) with
@@ -79,13 +83,15 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Debian's Chromium for the browser tests. Installed when we may (root with apt-get);
+# Debian's Chromium for the browser tests, with a Korean font so that Korean pages are measured
+# (and screenshotted) with real glyph widths. Installed when we may (root with apt-get);
 # otherwise the browser tests skip with a reason (and fail under CI=true).
 browser-deps:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=ko 2>/dev/null | grep -q .; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	elif command -v chromium >/dev/null 2>&1; then echo "no Korean font: Korean screenshots show boxes"; \
 	else echo "chromium not found and cannot be installed here: browser tests will skip"; fi
 
 # ical.js (Thunderbird's iCalendar parser) for the feed interoperability tests, pinned by

@@ -70,9 +70,11 @@ def test_home_page_in_korean_then_english_then_logged_in(live_server, page):
     assert page.locator(".flash").first.inner_text() == "Carbonix 대표 님, 환영합니다."
     assert page.get_by_role("button", name="로그아웃").is_visible()
 
+    # A founder without a booking lands on their start page, which says what to do next.
+    assert page.url == live_server + "/start"
     # Switching while logged in changes the user's setting, so it sticks.
     page.get_by_role("button", name="English").click()
-    assert page.locator("h1").first.inner_text() == "Upcoming investor days"
+    assert page.locator("h1").first.inner_text() == "Next steps for Carbonix"
     page.goto(live_server + "/account")
     assert page.get_by_label("Language").input_value() == "en"
 

@@ -25,8 +25,10 @@ from eventhub.core.web import refusal
 
 
 def _next_url() -> str:
+    """Where to go after logging in: the page that asked, else the person's own start page."""
     target = request.args.get("next")
-    return target if is_safe_redirect(target) else url_for("pages.index")
+    # "pages.start" by name: the composed pages sit above accounts and cannot be imported here.
+    return target if is_safe_redirect(target) else url_for("pages.start")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -101,7 +103,7 @@ def check_mail():
 @login_required
 def verify_pending():
     if current_user.is_email_verified:
-        return redirect(url_for("pages.index"))
+        return redirect(url_for("pages.start"))
     return render_template("accounts/verify_pending.html", form=ActionForm())
 
 
@@ -135,7 +137,7 @@ def verify_email(token: str):
         accounts.verify_email(token=token, now=utcnow())
         flash(_("Thank you: your email address is confirmed."), "success")
         if current_user.is_authenticated and current_user.id == user.id:
-            return redirect(url_for("pages.index"), code=303)
+            return redirect(url_for("pages.start"), code=303)
         return redirect(url_for("accounts.login"), code=303)
     return render_template("accounts/verify_email.html", form=form, email=user.email)
 

@@ -102,7 +102,8 @@ def intake():
             form.business_registration_number.errors.append(refusal(exc))
             return render_template("bookings/intake.html", form=form), exc.status
         flash(_("Your intake answers have been saved."), "success")
-        return redirect(url_for("bookings.intake"))
+        # The founder's start page says what comes next (book a date); by name, as it sits above.
+        return redirect(url_for("pages.start"))
     return render_template("bookings/intake.html", form=form), 422 if form.is_submitted() else 200
 
 

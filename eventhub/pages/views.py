@@ -3,17 +3,19 @@ page per center, an organizer's centers and a startup's bookings."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from flask import abort, render_template, request
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from eventhub.accounts import intake as questionnaire
 from eventhub.accounts.auth import require_role
 from eventhub.accounts.models import Role
 from eventhub.bookings import services as bookings
 from eventhub.bookings.forms import EmptyForm
+from eventhub.bookings.models import CANCELLABLE
 from eventhub.centers import services as centers
 from eventhub.centers.access import center_or_404
 from eventhub.centers.industries import INDUSTRIES
@@ -21,14 +23,19 @@ from eventhub.core.clock import utcnow
 from eventhub.core.forms import FIRST_DATE, LAST_DATE
 from eventhub.invitations import services as invitations
 from eventhub.pages import bp
+from eventhub.pages import services as listing
 from eventhub.scheduling import services as series_services
+
+PER_PAGE = 20
 
 
 @bp.route("/")
 def index():
-    """Upcoming investor days across all centers, filterable by center, industry and month."""
+    """Upcoming investor days across all centers: search, filters (center, the industry that may
+    apply, month), paging, and a month calendar beside the list."""
     all_centers = centers.list_centers()
     filters = {
+        "q": request.args.get("q", "").strip()[:100],
         "center": request.args.get("center", ""),
         "industry": request.args.get("industry", ""),
         "month": request.args.get("month", ""),
@@ -55,21 +62,68 @@ def index():
                     last=LAST_DATE.strftime("%Y-%m"),
                 )
             )
-    upcoming = series_services.upcoming_occurrences(
+    page = request.args.get("page", "1")
+    dates = listing.find_dates(
         now=utcnow(),
-        limit=50,
+        page=int(page) if page.isdigit() and len(page) < 6 else 1,
+        per_page=PER_PAGE,
         center_id=center.id if center else None,
         industry=industry,
         month=month,
+        search=filters["q"],
     )
+    shown = dates.month
+    previous_month = (shown.replace(day=1) - timedelta(days=1)).replace(day=1)
+    next_month = (shown.replace(day=28) + timedelta(days=4)).replace(day=1)
+    active = {key: value for key, value in filters.items() if value}
     return render_template(
         "pages/index.html",
         centers=all_centers,
-        upcoming=upcoming,
+        dates=dates,
+        weeks=listing.month_weeks(shown),
+        # Monday to Sunday in the reader's language, long (for screen readers) and short.
+        weekdays=[
+            (format_date(day, "EEEE"), format_date(day, "EEE"))
+            for day in (date(2024, 1, 1) + timedelta(days=n) for n in range(7))
+        ],
+        today=utcnow().astimezone(listing.HOME_ZONE).date(),
+        previous_month=previous_month if previous_month >= FIRST_DATE else None,
+        next_month=next_month if next_month <= LAST_DATE else None,
         filters=filters,
+        active=active,
         filter_errors=errors,
         industries=INDUSTRIES,
     ), (400 if errors else 200)
+
+
+@bp.route("/start")
+@login_required
+def start():
+    """Where each role lands after logging in: a founder's next step, an investor's
+    invitations, an organizer's (or admin's) dashboard."""
+    if current_user.role == Role.investor:
+        return redirect(url_for("invitations.mine"))
+    if current_user.role != Role.startup:
+        return redirect(url_for("reports.dashboard"))
+    profile = bookings.startup_of(current_user)
+    if profile is None:
+        abort(403)
+    missing = questionnaire.intake_missing(profile) if current_user.is_email_verified else []
+    if current_user.is_email_verified and not missing:
+        now = utcnow()
+        active = [
+            b
+            for b in bookings.bookings_of_startup(profile)
+            if b.status in CANCELLABLE and b.occurrence.end_at >= now
+        ]
+        if active:
+            return redirect(url_for("pages.my_bookings"))
+    dates = None
+    if current_user.is_email_verified and not missing:
+        dates = listing.find_dates(
+            now=utcnow(), per_page=10, industry=profile.industry or None, search=""
+        )
+    return render_template("pages/start.html", profile=profile, missing=missing, dates=dates)
 
 
 @bp.route("/centers/<slug>")
@@ -84,7 +138,8 @@ def center(slug: str):
 def organize():
     """An organizer's own centers (every center for an admin), with their series."""
     own = centers.centers_organized_by(current_user)
-    return render_template("pages/organize.html", centers=own)
+    upcoming = listing.upcoming_by_center([center.id for center in own], now=utcnow())
+    return render_template("pages/organize.html", centers=own, upcoming=upcoming)
 
 
 @bp.route("/bookings")

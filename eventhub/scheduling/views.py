@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from eventhub.accounts import intake as questionnaire
 from eventhub.accounts.auth import can_organize, require_role
 from eventhub.accounts.models import Role
 from eventhub.bookings import services as bookings
@@ -162,6 +163,9 @@ def occurrence(occurrence_id: int):
         grid=grid,
         show_names=organizer or invitations.investor_sees_lineup(current_user, occ.id),
         is_startup=startup is not None,
+        # What the booking box asks of a founder first (a confirmed address, a full intake).
+        startup_profile=startup,
+        intake_missing=bool(startup and questionnaire.intake_missing(startup)),
         my_booking=my_booking,
         registration_open=open_now,
         free_count=sum(1 for v in grid if v.state == bookings.SlotState.free),

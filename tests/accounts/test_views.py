@@ -135,7 +135,7 @@ def test_login_redirects_only_to_local_next_urls(app, db, client, create_user):
         "/login?next=https://evil.example/",
         {"email": "founder@carbonix.example", "password": PASSWORD},
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/start"
 
 
 def _reset_link(body: str) -> str:

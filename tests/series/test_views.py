@@ -254,7 +254,7 @@ def test_edit_page_lists_conflicts_and_saves_nothing(app, db, client, organizer,
 def test_home_page_filters_by_center_industry_and_month(
     app, db, client, create_series, create_center
 ):
-    _future_series(create_series)
+    series_id = _future_series(create_series)
     busan = create_center("busan", name_en="Busan Center", industries=["film"])
     with app.app_context():
         from eventhub.centers.models import Center
@@ -264,12 +264,31 @@ def test_home_page_filters_by_center_industry_and_month(
     assert "Samsung Venture Partners Day" in everything
     by_center = client.get("/?center=busan", headers=EN).get_data(as_text=True)
     assert "Samsung Venture Partners Day" not in by_center
+    # The industry filter means "dates a startup of this industry may apply to": a series open
+    # to every industry matches a film startup although its center specializes in electronics.
+    open_to_all = client.get("/?industry=film", headers=EN).get_data(as_text=True)
+    assert "Samsung Venture Partners Day" in open_to_all
+    with app.app_context():
+        db.session.get(EventSeries, series_id).eligible_industries = ["electronics"]
+        db.session.commit()
     by_industry = client.get("/?industry=electronics", headers=EN).get_data(as_text=True)
     assert "Samsung Venture Partners Day" in by_industry
     other_industry = client.get("/?industry=film", headers=EN).get_data(as_text=True)
     assert "Samsung Venture Partners Day" not in other_industry
     far_month = client.get("/?month=2030-01", headers=EN).get_data(as_text=True)
     assert "No upcoming investor days." in far_month
+
+
+def test_home_page_searches_titles_and_centers_and_pages_through_dates(
+    app, db, client, create_series
+):
+    _future_series(create_series)  # weekly, from in three days to the 30-day horizon: 4 dates
+    found = client.get("/?q=venture+partners", headers=EN).get_data(as_text=True)
+    assert "4 dates" in found
+    missing = client.get("/?q=fintech", headers=EN).get_data(as_text=True)
+    assert "0 dates" in missing
+    assert "No upcoming investor days." in missing
+    assert client.get("/?page=999999999", headers=EN).status_code == 200
 
 
 def test_home_page_bad_filter_gets_a_message(client):
