@@ -107,7 +107,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/occurrences/<int:occurrence_id>/book"):                                         (LOGIN,   303,   303,   403,   403,   403,   303),
     ("POST", "/occurrences/<int:occurrence_id>/waitlist"):                                     (LOGIN,   303,   303,   403,   403,   403,   403),
     # each role's start page: a founder without a booking reads it, the others are sent on
-    ("GET", "/start"):                                                                         (LOGIN,   200,   302,   302,   302,   302,   302),
+    ("GET", "/start"):                                                                         (LOGIN,   302,   302,   302,   302,   302,   302),  # the startup holds a booking: on to its bookings
     ("GET", "/organize"):                                                                      (LOGIN,   403,   403,   403,   200,   200,   200),
     ("POST", "/organize/bookings/<int:booking_id>/<any(approve, assign):verb>"):               (LOGIN,   403,   403,   403,   303,   404,   303),
     ("POST", "/organize/bookings/<int:booking_id>/<any(attended, no_show, carry_over):verb>"): (LOGIN,   403,   403,   403,   303,   404,   303),
