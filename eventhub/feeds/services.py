@@ -24,10 +24,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from icalendar import Calendar, Event
 
 from eventhub.accounts.models import Role, User
+from eventhub.bookings.labels import stage_label
 from eventhub.bookings.models import SLOT_HOLDING, Booking, BookingStatus
+from eventhub.centers.industries import industry_label
 from eventhub.centers.models import Center
 from eventhub.centers.services import centers_organized_by
 from eventhub.core.ics import PlainUri, booking_uid, occurrence_uid
@@ -160,12 +163,10 @@ def _investor_feed(investor_id: int, *, locale: str) -> bytes:
             for booking in invitations.lineup_entries(occurrence.id):
                 a = booking.intake_snapshot or {}
                 start = booking.slot.start_at.astimezone(series.tz).strftime("%H:%M")
-                parts = [
-                    start,
-                    a.get("company_name") or "",
-                    a.get("industry") or "",
-                    a.get("stage") or "",
-                ]
+                with force_locale(locale):  # labels, not stored codes, in the feed's language
+                    industry = industry_label(a["industry"]) if a.get("industry") else ""
+                    stage = stage_label(a.get("stage"))
+                parts = [start, a.get("company_name") or "", industry, stage]
                 if a.get("amount_sought_krw"):
                     parts.append(f"{a['amount_sought_krw']:,} KRW")
                 parts += [a.get("one_liner") or "", a.get("deck_url") or ""]

@@ -469,10 +469,13 @@ def test_investor_feed_shows_answers_and_the_published_lineup(
         [event] = Calendar.from_ical(body).walk("VEVENT")
         assert str(event["STATUS"]) == "CONFIRMED"
         assert (
-            "14:30 · Carbonix · materials · seed · 1,000,000,000 KRW · Carbonix one-liner"
-            in str(event["DESCRIPTION"])
-        )
+            "14:30 · Carbonix · Materials (carbon fiber) · Seed · 1,000,000,000 KRW · "
+            "Carbonix one-liner" in str(event["DESCRIPTION"])
+        )  # labels, not the stored codes
         assert b"ATTENDEE" not in body
+        body_ko = feeds.render(feeds.FeedScope("investor", investor.id), locale="ko")
+        [event_ko] = Calendar.from_ical(body_ko).walk("VEVENT")
+        assert "14:30 · Carbonix · 소재(탄소섬유) · 시드 · " in str(event_ko["DESCRIPTION"])
 
 
 def test_startup_feed_has_the_slot_not_the_day(app, db, make_occurrence, make_startup, clock):
