@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from sqlalchemy.orm import joinedload
 
+from eventhub.centers.industries import industry_label
 from eventhub.centers.models import Center
+from eventhub.core.i18n import current_language
 from eventhub.extensions import db
 from eventhub.series.models import EventSeries, Occurrence
+from eventhub.series.rows import DateRow, date_rows_query, to_rows
 
 # The home page's calendar and month filter count days in Seoul, where every center is.
 HOME_ZONE = ZoneInfo("Asia/Seoul")
@@ -23,7 +27,7 @@ HOME_ZONE = ZoneInfo("Asia/Seoul")
 class DatePage:
     """One page of upcoming dates, and the days of `month` that have any (for the calendar)."""
 
-    items: list[Occurrence]
+    items: list[DateRow]
     total: int
     page: int
     per_page: int
@@ -57,10 +61,14 @@ def find_dates(
     search: str = "",
 ) -> DatePage:
     """Upcoming listed dates, soonest first, in two queries whatever the page size: a light one
-    over the matching dates (id, start, eligible industries) that counts, pages and fills the
-    calendar, then the page's dates with their series and center."""
+    over every matching date (id and start; the eligible industries only when filtered by
+    industry) that counts, pages and fills the calendar, then the page's dates as plain rows
+    (`series.rows`)."""
+    columns = [Occurrence.id, Occurrence.start_at]
+    if industry is not None:
+        columns.append(EventSeries.eligible_industries)
     light = (
-        sa.select(Occurrence.id, Occurrence.start_at, EventSeries.eligible_industries)
+        sa.select(*columns)
         .join(Occurrence.series)
         .join(EventSeries.center)
         .where(Occurrence.end_at >= now, EventSeries.is_listed)
@@ -89,29 +97,24 @@ def find_dates(
             )
         )
     rows = [
-        (row.id, row.start_at)
+        row
         for row in db.session.execute(light)
         # Eligible industries are a short JSON list: filtered here, the same on both backends.
         if industry is None or may_apply(row.eligible_industries, industry)
     ]
     shown_month = month or now.astimezone(HOME_ZONE).date().replace(day=1)
+    first, after = _month_bounds(shown_month)
     busy: dict[date, int] = {}
-    for _id, start_at in rows:
-        day = start_at.astimezone(HOME_ZONE).date()
-        if (day.year, day.month) == (shown_month.year, shown_month.month):
+    for row in rows:
+        if first <= row.start_at < after:
+            day = row.start_at.astimezone(HOME_ZONE).date()
             busy[day] = busy.get(day, 0) + 1
     pages = max(1, -(-len(rows) // per_page))
     page = min(max(page, 1), pages)
-    ids = [occurrence_id for occurrence_id, _ in rows[(page - 1) * per_page : page * per_page]]
-    items: list[Occurrence] = []
-    if ids:
-        loaded = db.session.scalars(
-            sa.select(Occurrence)
-            .where(Occurrence.id.in_(ids))
-            .options(joinedload(Occurrence.series).joinedload(EventSeries.center))
-        ).all()
-        by_id = {occurrence.id: occurrence for occurrence in loaded}
-        items = [by_id[i] for i in ids]
+    ids = [row.id for row in rows[(page - 1) * per_page : page * per_page]]
+    items = (
+        to_rows(db.session.execute(date_rows_query().where(Occurrence.id.in_(ids)))) if ids else []
+    )
     return DatePage(
         items=items,
         total=len(rows),
@@ -149,3 +152,71 @@ def upcoming_by_center(
         if len(dates) < per_center:
             dates.append(occurrence)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class CenterRow:
+    """A center as the home page lists it and offers it in the filter, in the reader's
+    language."""
+
+    slug: str
+    name: str
+    partner_company: str
+    industries: str
+
+
+def center_rows() -> list[CenterRow]:
+    """Every center (by id) as plain rows: one query of the columns shown, no ORM objects."""
+    korean = current_language() == "ko"
+    query = sa.select(
+        Center.slug,
+        Center.name_ko if korean else Center.name_en,
+        Center.partner_company_ko if korean else Center.partner_company_en,
+        Center.industries,
+    ).order_by(Center.id)
+    return [
+        CenterRow(slug, name, partner, ", ".join(industry_label(code) for code in codes or ()))
+        for slug, name, partner, codes in db.session.execute(query)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarDay:
+    """One cell of the month calendar: the day's number, and for a day with dates the link to
+    them and what a screen reader says of it."""
+
+    number: int
+    today: bool
+    count: int
+    anchor: str  # "day-2026-12-10", the list's id for that day
+
+
+def calendar_weeks(
+    month: date, busy: dict[date, int], today: date
+) -> list[list[CalendarDay | None]]:
+    """`month_weeks` as cells, with what each day shows."""
+    return [
+        [
+            None
+            if day is None
+            else CalendarDay(day.day, day == today, busy.get(day, 0), f"day-{day.isoformat()}")
+            for day in week
+        ]
+        for week in month_weeks(month)
+    ]
+
+
+_WEEKDAYS: dict[str, list[tuple[str, str]]] = {}
+
+
+def weekday_names() -> list[tuple[str, str]]:
+    """Monday to Sunday in the reader's language, long (for screen readers) and short; made
+    once per language (Babel's formatting costs about 40 us a name)."""
+    language = current_language()
+    names = _WEEKDAYS.get(language)
+    if names is None:
+        days = [date(2024, 1, 1) + timedelta(days=n) for n in range(7)]  # 2024-01-01: a Monday
+        names = [(format_date(day, "EEEE"), format_date(day, "EEE")) for day in days]
+        if language:
+            _WEEKDAYS[language] = names
+    return names

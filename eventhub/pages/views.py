@@ -3,10 +3,9 @@ page per center, an organizer's centers and a startup's bookings."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -33,7 +32,7 @@ PER_PAGE = 20
 def index():
     """Upcoming investor days across all centers: search, filters (center, the industry that may
     apply, month), paging, and a month calendar beside the list."""
-    all_centers = centers.list_centers()
+    all_centers = listing.center_rows()
     filters = {
         "q": request.args.get("q", "").strip()[:100],
         "center": request.args.get("center", ""),
@@ -79,20 +78,19 @@ def index():
     return render_template(
         "pages/index.html",
         centers=all_centers,
+        center_choices=[(center.slug, center.name) for center in all_centers],
         dates=dates,
-        weeks=listing.month_weeks(shown),
-        # Monday to Sunday in the reader's language, long (for screen readers) and short.
-        weekdays=[
-            (format_date(day, "EEEE"), format_date(day, "EEE"))
-            for day in (date(2024, 1, 1) + timedelta(days=n) for n in range(7))
-        ],
-        today=utcnow().astimezone(listing.HOME_ZONE).date(),
+        weeks=listing.calendar_weeks(
+            shown, dates.busy_days, utcnow().astimezone(listing.HOME_ZONE).date()
+        ),
+        # The calendar's days link to the list of their month, at the day.
+        month_link=url_for("pages.index", **dict(active, month=shown.strftime("%Y-%m"), page=None)),
+        weekdays=listing.weekday_names(),
         previous_month=previous_month if previous_month >= FIRST_DATE else None,
         next_month=next_month if next_month <= LAST_DATE else None,
         filters=filters,
         active=active,
         filter_errors=errors,
-        industries=INDUSTRIES,
     ), (400 if errors else 200)
 
 

@@ -46,6 +46,7 @@ from eventhub.series.access import (
 )
 from eventhub.series.models import EditScope, EventSeries, Occurrence
 from eventhub.series.recurrence import describe, to_utc
+from eventhub.series.rows import series_date_rows
 
 CHANGE_LABELS = {
     "moved": _l("Moved"),
@@ -130,8 +131,8 @@ def detail(slug: str):
     if not visible_to_current_user(series):
         abort(404)
     now = utcnow()
-    upcoming = [o for o in series.occurrences if o.end_at >= now][:12]
-    past = [o for o in series.occurrences if o.end_at < now][-12:][::-1]
+    upcoming = series_date_rows(series.id, now=now, upcoming=True)
+    past = series_date_rows(series.id, now=now, upcoming=False)
     skipped = [s for s in series.skipped if s.original_start_at >= now][:12]
     return render_template(
         "series/detail.html",
