@@ -6,10 +6,12 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import format_date
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from eventhub.centers.industries import industry_label
@@ -112,9 +114,8 @@ def find_dates(
     pages = max(1, -(-len(rows) // per_page))
     page = min(max(page, 1), pages)
     ids = [row.id for row in rows[(page - 1) * per_page : page * per_page]]
-    items = (
-        to_rows(db.session.execute(date_rows_query().where(Occurrence.id.in_(ids)))) if ids else []
-    )
+    found = db.session.execute(date_rows_query().where(Occurrence.id.in_(ids))) if ids else []
+    items = to_rows(found, day_anchors=True)
     return DatePage(
         items=items,
         total=len(rows),
@@ -154,14 +155,13 @@ def upcoming_by_center(
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class CenterRow:
+class CenterRow(NamedTuple):
     """A center as the home page lists it and offers it in the filter, in the reader's
-    language."""
+    language (a tuple: the template unpacks it, see `series.rows.DateRow`)."""
 
     slug: str
     name: str
-    partner_company: str
+    partner: str  # "Partner: Samsung"
     industries: str
 
 
@@ -174,32 +174,37 @@ def center_rows() -> list[CenterRow]:
         Center.partner_company_ko if korean else Center.partner_company_en,
         Center.industries,
     ).order_by(Center.id)
+    partner_label = _("Partner: %(company)s")  # translated once, filled in per center
     return [
-        CenterRow(slug, name, partner, ", ".join(industry_label(code) for code in codes or ()))
+        CenterRow(
+            slug,
+            name,
+            partner_label % {"company": partner},
+            ", ".join(industry_label(code) for code in codes or ()),
+        )
         for slug, name, partner, codes in db.session.execute(query)
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class CalendarDay:
-    """One cell of the month calendar: the day's number, and for a day with dates the link to
-    them and what a screen reader says of it."""
+class CalendarDay(NamedTuple):
+    """One cell of the month calendar; a day of the months around it has number 0."""
 
     number: int
     today: bool
-    count: int
-    anchor: str  # "day-2026-12-10", the list's id for that day
+    count: int  # the dates listed on that day
+    day: str  # 2026-12-10; the list's anchor for that day is "day-" + day
 
 
-def calendar_weeks(
-    month: date, busy: dict[date, int], today: date
-) -> list[list[CalendarDay | None]]:
+BLANK_DAY = CalendarDay(0, False, 0, "")
+
+
+def calendar_weeks(month: date, busy: dict[date, int], today: date) -> list[list[CalendarDay]]:
     """`month_weeks` as cells, with what each day shows."""
     return [
         [
-            None
+            BLANK_DAY
             if day is None
-            else CalendarDay(day.day, day == today, busy.get(day, 0), f"day-{day.isoformat()}")
+            else CalendarDay(day.day, day == today, busy.get(day, 0), day.isoformat())
             for day in week
         ]
         for week in month_weeks(month)

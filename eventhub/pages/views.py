@@ -23,7 +23,7 @@ from eventhub.core.forms import FIRST_DATE, LAST_DATE
 from eventhub.invitations import services as invitations
 from eventhub.pages import bp
 from eventhub.pages import services as listing
-from eventhub.scheduling import services as series_services
+from eventhub.series.rows import center_date_rows
 
 PER_PAGE = 20
 
@@ -127,7 +127,7 @@ def start():
 @bp.route("/centers/<slug>")
 def center(slug: str):
     center = center_or_404(slug)
-    upcoming = series_services.upcoming_occurrences(now=utcnow(), limit=20, center_id=center.id)
+    upcoming = center_date_rows(center.id, now=utcnow())
     return render_template("pages/center.html", center=center, upcoming=upcoming)
 
 

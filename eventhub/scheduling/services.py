@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 
 from eventhub.bookings import services as bookings
 from eventhub.centers.models import Center
@@ -1081,43 +1080,3 @@ def _split_series(
 
 
 # --- Listing ---------------------------------------------------------------------------------
-
-
-def upcoming_occurrences(
-    *,
-    now: datetime,
-    limit: int = 20,
-    center_id: int | None = None,
-    industry: str | None = None,
-    month: date | None = None,
-) -> list[Occurrence]:
-    """The next public occurrences of published series, soonest first, optionally filtered by
-    center, by one of the center's industries, or by calendar month (in Seoul time)."""
-    query = (
-        sa.select(Occurrence)
-        .join(Occurrence.series)
-        .where(
-            Occurrence.end_at >= now,
-            EventSeries.is_listed,
-        )
-        .options(joinedload(Occurrence.series).joinedload(EventSeries.center))
-        .order_by(Occurrence.start_at, Occurrence.id)
-    )
-    if center_id is not None:
-        query = query.where(EventSeries.center_id == center_id)
-    if month is not None:
-        seoul = ZoneInfo("Asia/Seoul")
-        first = datetime(month.year, month.month, 1, tzinfo=seoul)
-        nxt = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=seoul)
-        query = query.where(
-            Occurrence.start_at >= first.astimezone(UTC), Occurrence.start_at < nxt.astimezone(UTC)
-        )
-    if industry:
-        # Industries are a short JSON list per center: filter in Python, portable on both backends.
-        rows = [
-            o
-            for o in db.session.scalars(query.limit(limit * 20))
-            if industry in o.series.center.industries
-        ]
-        return rows[:limit]
-    return list(db.session.scalars(query.limit(limit)))
