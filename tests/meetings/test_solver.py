@@ -85,7 +85,7 @@ def problems(draw) -> Problem:
     return problem
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_solution_keeps_every_rule_on_random_instances(problem):
     solution = solve(problem, time_limit=5, workers=1)
