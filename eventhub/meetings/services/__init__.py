@@ -6,6 +6,12 @@ invitations and their UIDs) and `errors`. Callers use this package's names
 
 from __future__ import annotations
 
+from eventhub.meetings.services.agenda import (
+    agenda_of,
+    meeting_for,
+    published_meetings_of,
+    record_meeting_outcome,
+)
 from eventhub.meetings.services.calendar import (
     meeting_event,
     meeting_location,
@@ -78,6 +84,7 @@ __all__ = [
     "SessionValues",
     "SolveReport",
     "accepted_investors",
+    "agenda_of",
     "apply_placement",
     "build_problem",
     "clear_schedule",
@@ -85,6 +92,7 @@ __all__ = [
     "is_investor_of",
     "is_startup_of",
     "meeting_event",
+    "meeting_for",
     "meeting_location",
     "meeting_summary",
     "meeting_uid",
@@ -93,6 +101,8 @@ __all__ = [
     "move_rank",
     "place_meeting",
     "publish_schedule",
+    "published_meetings_of",
+    "record_meeting_outcome",
     "registered_bookings",
     "request_for",
     "request_meeting",
