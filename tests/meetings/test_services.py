@@ -3,7 +3,7 @@ the changes send."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import icalendar
 import pytest
@@ -249,3 +249,85 @@ def test_schedule_changes_reach_the_calendar_invitations(app, db, meeting_day, c
             (vc, "REQUEST", uid, 1, second), (founder, "REQUEST", uid, 1, second),
             (vc, "CANCEL", uid, 2, second), (founder, "CANCEL", uid, 2, second),
         ]  # fmt: skip
+
+
+def _feed_meetings(scope_kind, key):
+    from eventhub.feeds.services import FeedScope, ScopeKind, render
+
+    calendar = icalendar.Calendar.from_ical(
+        render(FeedScope(ScopeKind(scope_kind), key), locale="en")
+    )
+    return [
+        (
+            str(e["UID"]),
+            int(e["SEQUENCE"]),
+            e.decoded("DTSTART").astimezone(UTC).isoformat(),
+            str(e["LOCATION"]),
+        )
+        for e in calendar.walk("VEVENT")
+        if str(e["UID"]).startswith("meeting-")
+    ]
+
+
+def test_meetings_follow_every_change_in_both_personal_feeds(app, db, meeting_day, clock):
+    from eventhub.meetings import services as meetings
+    from eventhub.meetings.models import Side
+
+    day = meeting_day()
+    with app.app_context():
+        session, investors, startups = _load(db, day)
+        request = _ask(session, investors[0], startups[0], Side.investor, clock)
+        [meeting] = [
+            meetings.place_meeting(request, slot_index=0, table=2, actor_id=None, now=clock)
+        ]
+        assert _feed_meetings("investor", investors[0].id) == []  # not published yet
+        meetings.publish_schedule(session, actor_id=None, now=clock)
+        uid = f"meeting-{request.id}@eventhub.test"
+        first = SESSION_START.isoformat()
+        later = (SESSION_START + timedelta(minutes=50)).isoformat()
+        for kind, key in (("investor", investors[0].id), ("startup", startups[0].id)):
+            assert _feed_meetings(kind, key) == [(uid, 0, first, "Table 2")]
+        meetings.move_meeting(meeting, slot_index=2, table=1, actor_id=None, now=clock)
+        for kind, key in (("investor", investors[0].id), ("startup", startups[0].id)):
+            assert _feed_meetings(kind, key) == [(uid, 1, later, "Table 1")]
+        assert _feed_meetings("investor", investors[1].id) == []
+        meetings.decline_request(request, person=meetings.Person.of(startups[0]), now=clock)
+        for kind, key in (("investor", investors[0].id), ("startup", startups[0].id)):
+            assert _feed_meetings(kind, key) == []
+
+
+def test_outcomes_feed_follow_ups_and_term_sheets(app, db, meeting_day, clock):
+    from eventhub.core.errors import InvalidInput
+    from eventhub.invitations import services as invitations
+    from eventhub.invitations.models import FollowUp, Outcome
+    from eventhub.meetings import services as meetings
+    from eventhub.meetings.models import MeetingOutcome, Side
+
+    day = meeting_day()
+    with app.app_context():
+        session, investors, startups = _load(db, day)
+        request = _ask(session, investors[0], startups[0], Side.investor, clock)
+        meeting = meetings.place_meeting(request, slot_index=0, table=1, actor_id=None, now=clock)
+        meetings.publish_schedule(session, actor_id=None, now=clock)
+        vc, founder = meetings.Person.of(investors[0]), meetings.Person.of(startups[0])
+        with pytest.raises(InvalidInput):
+            meetings.record_meeting_outcome(
+                meeting, person=vc, outcome=MeetingOutcome.follow_up, actor_id=None, now=clock
+            )
+        after = SESSION_START + timedelta(minutes=30)
+        meetings.record_meeting_outcome(
+            meeting, person=vc, outcome=MeetingOutcome.follow_up, actor_id=None, now=after
+        )
+        meetings.record_meeting_outcome(
+            meeting, person=founder, outcome=MeetingOutcome.term_sheet, actor_id=None, now=after
+        )
+        follow_ups = db.session.scalars(sa.select(FollowUp)).all()
+        assert [(f.investor_id, f.startup_id) for f in follow_ups] == [
+            (investors[0].id, startups[0].id)
+        ]
+        kinds = sorted(o.kind.value for o in invitations.outcomes_of(day.occurrence_id))
+        assert kinds == ["meeting", "term_sheet"]
+        assert db.session.scalar(sa.select(sa.func.count(Outcome.id))) == 2
+        assert (meeting.investor_outcome, meeting.startup_outcome) == (
+            MeetingOutcome.follow_up, MeetingOutcome.term_sheet,
+        )  # fmt: skip
