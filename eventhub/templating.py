@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from eventhub.bookings.forms import STAGES
 from eventhub.bookings.labels import stage_label
 from eventhub.centers.industries import INDUSTRIES, industry_label
+from eventhub.core.fragments import fragment
 from eventhub.core.i18n import current_language, format_krw, format_local
 from eventhub.core.urls import path_maker
 
@@ -119,6 +120,9 @@ def register_template_helpers(app: Flask) -> None:
         if url is None:
             url = static_urls[key] = url_for("static", filename=filename)
         return url
+
+    # A fragment made once per distinct inputs (eventhub/core/fragments.py).
+    app.add_template_global(fragment)
 
     # Links to many rows of one kind in a loop: `{% set link = path_maker(endpoint, arg) %}`.
     app.add_template_global(path_maker)

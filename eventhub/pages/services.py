@@ -29,7 +29,7 @@ HOME_ZONE = ZoneInfo("Asia/Seoul")
 class DatePage:
     """One page of upcoming dates, and the days of `month` that have any (for the calendar)."""
 
-    items: list[DateRow]
+    items: tuple[DateRow, ...]
     total: int
     page: int
     per_page: int
@@ -114,7 +114,7 @@ def find_dates(
     pages = max(1, -(-len(rows) // per_page))
     page = min(max(page, 1), pages)
     ids = [row.id for row in rows[(page - 1) * per_page : page * per_page]]
-    found = db.session.execute(date_rows_query().where(Occurrence.id.in_(ids))) if ids else []
+    found = db.session.execute(date_rows_query().where(Occurrence.id.in_(ids))) if ids else ()
     items = to_rows(found, day_anchors=True)
     return DatePage(
         items=items,
@@ -198,30 +198,41 @@ class CalendarDay(NamedTuple):
 BLANK_DAY = CalendarDay(0, False, 0, "")
 
 
-def calendar_weeks(month: date, busy: dict[date, int], today: date) -> list[list[CalendarDay]]:
+def calendar_weeks(
+    month: date, busy: dict[date, int], today: date
+) -> tuple[tuple[CalendarDay, ...], ...]:
     """`month_weeks` as cells, with what each day shows."""
-    return [
-        [
+    return tuple(
+        tuple(
             BLANK_DAY
             if day is None
             else CalendarDay(day.day, day == today, busy.get(day, 0), day.isoformat())
             for day in week
-        ]
+        )
         for week in month_weeks(month)
-    ]
+    )
 
 
-_WEEKDAYS: dict[str, list[tuple[str, str]]] = {}
+class Filters(NamedTuple):
+    """What the home page's filter form was sent (as typed, cut to size)."""
+
+    q: str
+    center: str
+    industry: str
+    month: str
 
 
-def weekday_names() -> list[tuple[str, str]]:
+_WEEKDAYS: dict[str, tuple[tuple[str, str], ...]] = {}
+
+
+def weekday_names() -> tuple[tuple[str, str], ...]:
     """Monday to Sunday in the reader's language, long (for screen readers) and short; made
     once per language (Babel's formatting costs about 40 us a name)."""
     language = current_language()
     names = _WEEKDAYS.get(language)
     if names is None:
         days = [date(2024, 1, 1) + timedelta(days=n) for n in range(7)]  # 2024-01-01: a Monday
-        names = [(format_date(day, "EEEE"), format_date(day, "EEE")) for day in days]
+        names = tuple((format_date(day, "EEEE"), format_date(day, "EEE")) for day in days)
         if language:
             _WEEKDAYS[language] = names
     return names

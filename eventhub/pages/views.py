@@ -20,6 +20,7 @@ from eventhub.centers.access import center_or_404
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.clock import utcnow
 from eventhub.core.forms import FIRST_DATE, LAST_DATE
+from eventhub.core.fragments import fragment
 from eventhub.invitations import services as invitations
 from eventhub.pages import bp
 from eventhub.pages import services as listing
@@ -75,11 +76,17 @@ def index():
     previous_month = (shown.replace(day=1) - timedelta(days=1)).replace(day=1)
     next_month = (shown.replace(day=28) + timedelta(days=4)).replace(day=1)
     active = {key: value for key, value in filters.items() if value}
-    return render_template(
-        "pages/index.html",
-        centers=all_centers,
-        center_choices=[(center.slug, center.name) for center in all_centers],
-        dates=dates,
+    body = fragment(
+        "pages/_index_body.html",
+        filters=listing.Filters(**filters),
+        filter_errors=tuple(errors),
+        centers=tuple(all_centers),
+        center_choices=tuple((center.slug, center.name) for center in all_centers),
+        rows=tuple(dates.items),
+        total=dates.total,
+        page=dates.page,
+        pages=dates.pages,
+        month=shown,
         weeks=listing.calendar_weeks(
             shown, dates.busy_days, utcnow().astimezone(listing.HOME_ZONE).date()
         ),
@@ -88,10 +95,9 @@ def index():
         weekdays=listing.weekday_names(),
         previous_month=previous_month if previous_month >= FIRST_DATE else None,
         next_month=next_month if next_month <= LAST_DATE else None,
-        filters=filters,
-        active=active,
-        filter_errors=errors,
-    ), (400 if errors else 200)
+        active=tuple(active.items()),
+    )
+    return render_template("pages/index.html", body=body), (400 if errors else 200)
 
 
 @bp.route("/start")

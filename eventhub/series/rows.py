@@ -75,7 +75,7 @@ def _weekday(language: str, weekday: int) -> str:
     return format_date(date(2024, 1, 1 + weekday), "EEE")
 
 
-def to_rows(rows: Iterable[sa.Row], *, day_anchors: bool = False) -> list[DateRow]:
+def to_rows(rows: Iterable[sa.Row], *, day_anchors: bool = False) -> tuple[DateRow, ...]:
     """Rows of `date_rows_query()` as `DateRow`s in the language being rendered; with
     `day_anchors`, the first date of each local day carries the day's anchor (the home page's
     calendar links to it)."""
@@ -101,12 +101,12 @@ def to_rows(rows: Iterable[sa.Row], *, day_anchors: bool = False) -> list[DateRo
             )
         )
         last_day = day
-    return made
+    return tuple(made)
 
 
 def series_date_rows(
     series_id: int, *, now: datetime, upcoming: bool, limit: int = 12
-) -> list[DateRow]:
+) -> tuple[DateRow, ...]:
     """A series' next dates (soonest first) or its past ones (latest first), at most `limit`,
     in one query: the series page showed twelve of each after loading every date the series
     ever had."""
@@ -122,7 +122,7 @@ def series_date_rows(
     return to_rows(db.session.execute(query))
 
 
-def center_date_rows(center_id: int, *, now: datetime, limit: int = 20) -> list[DateRow]:
+def center_date_rows(center_id: int, *, now: datetime, limit: int = 20) -> tuple[DateRow, ...]:
     """A center's next listed dates, soonest first, at most `limit`, in one query."""
     query = (
         date_rows_query()
