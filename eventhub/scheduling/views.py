@@ -176,7 +176,8 @@ def occurrence(occurrence_id: int):
             and not my_booking
             and occ.series.booking_mode.value == "first_come"
         ),
-        action_form=FlaskForm(),
+        # Only a logged-in visitor gets a form (and so a CSRF token, and a session).
+        action_form=FlaskForm() if current_user.is_authenticated else None,
     )
 
 
