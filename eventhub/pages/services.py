@@ -19,7 +19,7 @@ from eventhub.centers.models import Center
 from eventhub.core.i18n import current_language
 from eventhub.extensions import db
 from eventhub.series.models import EventSeries, Occurrence
-from eventhub.series.rows import DateRow, date_rows_query, to_rows
+from eventhub.series.rows import BY_IDS, DateRow, run, to_rows
 
 # The home page's calendar and month filter count days in Seoul, where every center is.
 HOME_ZONE = ZoneInfo("Asia/Seoul")
@@ -52,6 +52,16 @@ def may_apply(eligible: list[str] | None, industry: str) -> bool:
     return not eligible or industry in eligible
 
 
+# Every upcoming listed date (built once: see `series.rows.run`); filters add conditions.
+_LISTED = (
+    sa.select(Occurrence.id, Occurrence.start_at)
+    .join(Occurrence.series)
+    .join(EventSeries.center)
+    .where(Occurrence.end_at >= sa.bindparam("now"), EventSeries.is_listed)
+    .order_by(Occurrence.start_at, Occurrence.id)
+)
+
+
 def find_dates(
     *,
     now: datetime,
@@ -66,16 +76,7 @@ def find_dates(
     over every matching date (id and start; the eligible industries only when filtered by
     industry) that counts, pages and fills the calendar, then the page's dates as plain rows
     (`series.rows`)."""
-    columns = [Occurrence.id, Occurrence.start_at]
-    if industry is not None:
-        columns.append(EventSeries.eligible_industries)
-    light = (
-        sa.select(*columns)
-        .join(Occurrence.series)
-        .join(EventSeries.center)
-        .where(Occurrence.end_at >= now, EventSeries.is_listed)
-        .order_by(Occurrence.start_at, Occurrence.id)
-    )
+    light = _LISTED if industry is None else _LISTED.add_columns(EventSeries.eligible_industries)
     if center_id is not None:
         light = light.where(EventSeries.center_id == center_id)
     if month is not None:
@@ -100,7 +101,7 @@ def find_dates(
         )
     rows = [
         row
-        for row in db.session.execute(light)
+        for row in run(light, now=now)
         # Eligible industries are a short JSON list: filtered here, the same on both backends.
         if industry is None or may_apply(row.eligible_industries, industry)
     ]
@@ -114,8 +115,7 @@ def find_dates(
     pages = max(1, -(-len(rows) // per_page))
     page = min(max(page, 1), pages)
     ids = [row.id for row in rows[(page - 1) * per_page : page * per_page]]
-    found = db.session.execute(date_rows_query().where(Occurrence.id.in_(ids))) if ids else ()
-    items = to_rows(found, day_anchors=True)
+    items = to_rows(run(BY_IDS, ids=ids) if ids else (), day_anchors=True)
     return DatePage(
         items=items,
         total=len(rows),
@@ -167,13 +167,7 @@ class CenterRow(NamedTuple):
 
 def center_rows() -> list[CenterRow]:
     """Every center (by id) as plain rows: one query of the columns shown, no ORM objects."""
-    korean = current_language() == "ko"
-    query = sa.select(
-        Center.slug,
-        Center.name_ko if korean else Center.name_en,
-        Center.partner_company_ko if korean else Center.partner_company_en,
-        Center.industries,
-    ).order_by(Center.id)
+    query = _CENTERS_KO if current_language() == "ko" else _CENTERS_EN
     partner_label = _("Partner: %(company)s")  # translated once, filled in per center
     return [
         CenterRow(
@@ -182,8 +176,17 @@ def center_rows() -> list[CenterRow]:
             partner_label % {"company": partner},
             ", ".join(industry_label(code) for code in codes or ()),
         )
-        for slug, name, partner, codes in db.session.execute(query)
+        for slug, name, partner, codes in run(query)
     ]
+
+
+_CENTERS_KO, _CENTERS_EN = (
+    sa.select(Center.slug, name, partner, Center.industries).order_by(Center.id)
+    for name, partner in (
+        (Center.name_ko, Center.partner_company_ko),
+        (Center.name_en, Center.partner_company_en),
+    )
+)
 
 
 class CalendarDay(NamedTuple):

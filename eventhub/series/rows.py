@@ -104,29 +104,49 @@ def to_rows(rows: Iterable[sa.Row], *, day_anchors: bool = False) -> tuple[DateR
     return tuple(made)
 
 
-def series_date_rows(
-    series_id: int, *, now: datetime, upcoming: bool, limit: int = 12
-) -> tuple[DateRow, ...]:
-    """A series' next dates (soonest first) or its past ones (latest first), at most `limit`,
+def run(statement: sa.Select, **params: object) -> sa.CursorResult:
+    """A read of plain columns on the request's connection. The public pages' statements are
+    built once, at import, with bound parameters: SQLAlchemy walks every statement it is given
+    to find its compiled form, and for these short lists the walk cost as much as the query
+    (issue 13). Core execution skips the ORM's handling of results, which columns do not need."""
+    return db.session.connection().execute(statement, params)
+
+
+BY_IDS = date_rows_query().where(Occurrence.id.in_(sa.bindparam("ids", expanding=True)))
+
+SERIES_PAGE_SIZE = 12
+_SERIES_NEXT = (
+    date_rows_query()
+    .where(Occurrence.series_id == sa.bindparam("series_id"))
+    .where(Occurrence.end_at >= sa.bindparam("now"))
+    .limit(SERIES_PAGE_SIZE)
+)
+_SERIES_PAST = (
+    date_rows_query()
+    .where(Occurrence.series_id == sa.bindparam("series_id"))
+    .where(Occurrence.end_at < sa.bindparam("now"))
+    .order_by(None)
+    .order_by(Occurrence.start_at.desc(), Occurrence.id.desc())
+    .limit(SERIES_PAGE_SIZE)
+)
+
+CENTER_PAGE_SIZE = 20
+_CENTER_NEXT = (
+    date_rows_query()
+    .where(EventSeries.center_id == sa.bindparam("center_id"))
+    .where(Occurrence.end_at >= sa.bindparam("now"), EventSeries.is_listed)
+    .limit(CENTER_PAGE_SIZE)
+)
+
+
+def series_date_rows(series_id: int, *, now: datetime, upcoming: bool) -> tuple[DateRow, ...]:
+    """A series' next dates (soonest first) or its past ones (latest first), twelve at most,
     in one query: the series page showed twelve of each after loading every date the series
     ever had."""
-    query = date_rows_query().where(Occurrence.series_id == series_id).limit(limit)
-    if upcoming:
-        query = query.where(Occurrence.end_at >= now)
-    else:
-        query = (
-            query.where(Occurrence.end_at < now)
-            .order_by(None)
-            .order_by(Occurrence.start_at.desc(), Occurrence.id.desc())
-        )
-    return to_rows(db.session.execute(query))
+    statement = _SERIES_NEXT if upcoming else _SERIES_PAST
+    return to_rows(run(statement, series_id=series_id, now=now))
 
 
-def center_date_rows(center_id: int, *, now: datetime, limit: int = 20) -> tuple[DateRow, ...]:
-    """A center's next listed dates, soonest first, at most `limit`, in one query."""
-    query = (
-        date_rows_query()
-        .where(EventSeries.center_id == center_id, Occurrence.end_at >= now, EventSeries.is_listed)
-        .limit(limit)
-    )
-    return to_rows(db.session.execute(query))
+def center_date_rows(center_id: int, *, now: datetime) -> tuple[DateRow, ...]:
+    """A center's next listed dates, soonest first, twenty at most, in one query."""
+    return to_rows(run(_CENTER_NEXT, center_id=center_id, now=now))
