@@ -1142,3 +1142,19 @@ def _split_series(
 
 
 # --- Listing ---------------------------------------------------------------------------------
+
+
+def skipped_dates(series_id: int, *, now: datetime, limit: int = 12) -> list[SkippedOccurrence]:
+    """A series' next skipped dates (holidays and closed dates the rule fell on), soonest
+    first: the series page lists twelve."""
+    return list(
+        db.session.scalars(
+            sa.select(SkippedOccurrence)
+            .where(
+                SkippedOccurrence.series_id == series_id,
+                SkippedOccurrence.original_start_at >= now,
+            )
+            .order_by(SkippedOccurrence.original_start_at)
+            .limit(limit)
+        )
+    )
