@@ -1,8 +1,9 @@
 """Meeting use cases: `sessions` (a date's meeting session and who takes part), `requests`
 (ask, rank, withdraw, decline, unavailable times), `schedule` (solve, pin, move, publish, the
-table plan), `agenda` (each person's meetings and their outcomes), `calendar` (the mailed
-invitations and their UIDs) and `errors`. Callers use this package's names
-(`from eventhub.meetings import services as meetings`)."""
+table plan), `dates` (the session follows its date's moves and cancellation), `agenda` (each
+person's meetings and their outcomes), `calendar` (the mailed invitations and their UIDs) and
+`errors`. Callers use this package's names (`from eventhub.meetings import services as
+meetings`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from eventhub.meetings.services.calendar import (
     meeting_summary,
     meeting_uid,
 )
+from eventhub.meetings.services.dates import follow_date_change
 from eventhub.meetings.services.errors import (
     CannotPlace,
     NotParticipant,
@@ -45,6 +47,7 @@ from eventhub.meetings.services.schedule import (
     SolveReport,
     apply_placement,
     build_problem,
+    cancel_session,
     clear_schedule,
     meetings_of,
     move_meeting,
@@ -53,6 +56,7 @@ from eventhub.meetings.services.schedule import (
     requests_in,
     schedule,
     set_pinned,
+    shift_session,
     table_plan,
 )
 from eventhub.meetings.services.sessions import (
@@ -87,8 +91,10 @@ __all__ = [
     "agenda_of",
     "apply_placement",
     "build_problem",
+    "cancel_session",
     "clear_schedule",
     "decline_request",
+    "follow_date_change",
     "is_investor_of",
     "is_startup_of",
     "meeting_event",
@@ -115,6 +121,7 @@ __all__ = [
     "sessions_of_person",
     "set_pinned",
     "set_unavailable",
+    "shift_session",
     "table_plan",
     "unavailable_slots",
     "withdraw_request",

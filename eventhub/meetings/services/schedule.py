@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -277,9 +277,7 @@ def set_pinned(meeting: Meeting, *, pinned: bool, actor_id: int | None, now: dat
                  actor_id=actor_id, now=now)  # fmt: skip
 
 
-def clear_schedule(session: MeetingSession, *, actor_id: int | None, now: datetime) -> int:
-    """Remove every meeting (pinned ones too); the people are told if it was published."""
-    _require_before_start(session, now)
+def _clear(session: MeetingSession, *, now: datetime) -> list[Meeting]:
     meetings = meetings_of(session)
     for meeting in meetings:
         _drop(meeting, now=now)
@@ -287,8 +285,48 @@ def clear_schedule(session: MeetingSession, *, actor_id: int | None, now: dateti
     session.solve_status = session.solve_objective = session.solve_bound = None
     session.solve_seconds = None
     db.session.flush()
+    return meetings
+
+
+def clear_schedule(session: MeetingSession, *, actor_id: int | None, now: datetime) -> int:
+    """Remove every meeting (pinned ones too); the people are told if it was published."""
+    _require_before_start(session, now)
+    meetings = _clear(session, now=now)
     audit.record("meetings.cleared", obj=session, actor_id=actor_id, now=now,
                  center_id=session.occurrence.series.center_id, removed=len(meetings))  # fmt: skip
+    return len(meetings)
+
+
+def shift_session(session: MeetingSession, *, by: timedelta, now: datetime) -> int:
+    """The date moved by `by`: the session and every meeting move with it (the times are
+    counted from the session's start), and the request deadline too unless it has passed.
+    Published meetings are sent again (REQUEST, higher SEQUENCE). Returns how many were."""
+    if not by:
+        return 0
+    if session.requests_close_at > now:
+        # Closed requests stay closed: a schedule solved after the deadline stays final.
+        session.requests_close_at += by
+    session.starts_at += by
+    session.ends_at += by
+    session.updated_at = now  # the calendar's DTSTAMP
+    meetings = meetings_of(session)
+    for meeting in meetings:
+        _announce(
+            meeting.request, slot_index=meeting.slot_index, table=meeting.table_number,
+            method="REQUEST", event="moved", now=now,
+        )  # fmt: skip
+    db.session.flush()
+    return len(meetings) if session.published_at is not None else 0
+
+
+def cancel_session(session: MeetingSession, *, now: datetime) -> int:
+    """The date was cancelled: every meeting is cancelled (CANCEL to both people if the
+    schedule was published) and removed, and the session is unpublished; the requests stay,
+    so a restored date is scheduled and published again. Returns how many meetings there were."""
+    meetings = _clear(session, now=now)
+    session.published_at = None
+    session.updated_at = now
+    db.session.flush()
     return len(meetings)
 
 
