@@ -8,8 +8,11 @@ meetings`)."""
 from __future__ import annotations
 
 from eventhub.meetings.services.agenda import (
+    PersonAgenda,
+    agenda_mail_context,
     agenda_of,
     meeting_for,
+    published_agendas,
     published_meetings_of,
     record_meeting_outcome,
 )
@@ -78,6 +81,7 @@ __all__ = [
     "NotParticipant",
     "NotSolved",
     "Person",
+    "PersonAgenda",
     "PlanRow",
     "RequestLists",
     "RequestNotFound",
@@ -88,6 +92,7 @@ __all__ = [
     "SessionValues",
     "SolveReport",
     "accepted_investors",
+    "agenda_mail_context",
     "agenda_of",
     "apply_placement",
     "build_problem",
@@ -107,6 +112,7 @@ __all__ = [
     "move_rank",
     "place_meeting",
     "publish_schedule",
+    "published_agendas",
     "published_meetings_of",
     "record_meeting_outcome",
     "registered_bookings",

@@ -24,6 +24,7 @@ from eventhub.meetings.models import Meeting, MeetingRequest, MeetingSession, Un
 from eventhub.meetings.services.calendar import send_meeting_mail
 from eventhub.meetings.services.errors import CannotPlace, NotSolved, ScheduleLocked
 from eventhub.meetings.services.sessions import accepted_investors, registered_bookings
+from eventhub.series.planning import request_planning
 
 
 def meetings_of(session: MeetingSession) -> list[Meeting]:
@@ -94,6 +95,8 @@ def _announce(
     if session.published_at is None:
         return
     request.calendar_sequence += 1
+    # The reminders of the day list each person's meetings: re-planned after this commits.
+    request_planning(session.occurrence_id)
     send_meeting_mail(
         request, slot_index=slot_index, table=table, method=method, event=event, now=now
     )
@@ -348,6 +351,7 @@ def publish_schedule(session: MeetingSession, *, actor_id: int | None, now: date
     if not meetings:
         raise InvalidInput(_("There is nothing to publish yet: schedule the meetings first."))
     session.published_at = now
+    request_planning(session.occurrence_id)  # the meeting reminders (notifications)
     for meeting in meetings:
         send_meeting_mail(
             meeting.request, slot_index=meeting.slot_index, table=meeting.table_number,
