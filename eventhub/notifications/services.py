@@ -1,9 +1,9 @@
 """Reminders that follow changes, announcements, and who wants which mail.
 
 Reminders are outbox rows like every other message, planned per occurrence from the series'
-rules and the current bookings, invitations and published one-to-one meetings. Their key names the moment they are about
-(`reminder:startups:booking:42:P1D:20261207T0500Z`), so a reminder for a time that is no longer
-true has a key nobody plans any more:
+rules and the current bookings, invitations and published one-to-one meetings. Their key names
+the moment they are about (`reminder:startups:booking:42:P1D:20261207T0500Z`), so a reminder
+for a time that is no longer true has a key nobody plans any more:
 
 - a change to an occurrence, its slots, a booking or an invitation only records a planning
   request (`eventhub.series.planning`); the planner job then runs `plan_occurrence` once per
