@@ -20,7 +20,13 @@ from eventhub.core import audit
 from eventhub.core.errors import InvalidInput
 from eventhub.extensions import db
 from eventhub.meetings import solver
-from eventhub.meetings.models import Meeting, MeetingRequest, MeetingSession, Unavailability
+from eventhub.meetings.models import (
+    Meeting,
+    MeetingRequest,
+    MeetingSession,
+    PersonalLimit,
+    Unavailability,
+)
 from eventhub.meetings.services.calendar import send_meeting_mail
 from eventhub.meetings.services.errors import CannotPlace, NotSolved, ScheduleLocked
 from eventhub.meetings.services.sessions import accepted_investors, registered_bookings
@@ -71,14 +77,31 @@ def build_problem(session: MeetingSession) -> solver.Problem:
         )
     )
     pinned, previous = {}, {}
+    pinned_count: dict[solver.Person, int] = defaultdict(int)
     for meeting in meetings_of(session):
         if meeting.request_id in keys:
             target = pinned if meeting.is_pinned else previous
             target[meeting.request_id] = solver.Pin(meeting.slot_index, meeting.table_number)
+            if meeting.is_pinned:
+                pinned_count["investor", meeting.investor_id] += 1
+                pinned_count["startup", meeting.startup_id] += 1
+    # A person's own limit counts when lower than the session's (which may have been lowered
+    # since); what the organizers pinned by hand stays, even beyond a limit.
+    limits: dict[solver.Person, int] = {
+        (("investor", p.investor_id) if p.investor_id else ("startup", p.startup_id)): min(
+            p.max_meetings, session.max_meetings
+        )
+        for p in db.session.scalars(
+            sa.select(PersonalLimit).where(PersonalLimit.session_id == session.id)
+        )
+    }
+    for person, count in pinned_count.items():
+        if count > limits.get(person, session.max_meetings):
+            limits[person] = count
     return solver.Problem(
         times=session.slot_count, tables=session.table_count, pairs=pairs,
-        default_limit=session.max_meetings, unavailable=unavailable, pinned=pinned,
-        previous=previous,
+        default_limit=session.max_meetings, limits=limits, unavailable=unavailable,
+        pinned=pinned, previous=previous,
     )  # fmt: skip
 
 
