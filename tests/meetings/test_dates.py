@@ -164,6 +164,32 @@ def test_a_series_edit_that_moves_the_date_moves_its_meetings(app, db, meeting_d
         assert [(m[1], m[3]) for m in _meeting_mail(db)[2:]] == [("REQUEST", 1), ("REQUEST", 1)]
 
 
+def test_a_new_venue_reaches_the_published_meetings_invitations(app, db, meeting_day, clock):
+    import icalendar
+
+    from eventhub.core.outbox import OutboxMessage
+    from eventhub.scheduling import services as series_services
+
+    day = meeting_day()
+    with app.app_context():
+        session, _ = _published_meeting(db, day, clock)
+        series_services.change_venue(
+            session.occurrence, venue_name="새 장소", venue_address="대구 중구",
+            venue_name_en="New Hall", venue_address_en="Jung-gu, Daegu", online_url=None,
+            actor_id=None, now=clock,
+        )  # fmt: skip
+        db.session.commit()
+        changed = db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.template == "meetings/changed")
+            .order_by(OutboxMessage.id)
+        ).all()
+        assert [m.recipient for m in changed] == [VC, FOUNDER]
+        [part] = changed[0].attachments
+        [event] = icalendar.Calendar.from_ical(part["content"]).walk("VEVENT")
+        assert (str(event["LOCATION"]), int(event["SEQUENCE"])) == ("Table 2, New Hall", 1)
+
+
 def _organizer(app, db, client, create_user):
     from eventhub.centers.models import Center
 

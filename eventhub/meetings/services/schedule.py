@@ -334,12 +334,18 @@ def shift_session(session: MeetingSession, *, by: timedelta, now: datetime) -> i
         session.requests_close_at += by
     session.starts_at += by
     session.ends_at += by
+    return resend_session(session, event="moved", now=now)
+
+
+def resend_session(session: MeetingSession, *, event: str, now: datetime) -> int:
+    """What every meeting's invitation says changed (its time, its venue): if published, each
+    is sent again (REQUEST, higher SEQUENCE) with the mail `event`. Returns how many were."""
     session.updated_at = now  # the calendar's DTSTAMP
     meetings = meetings_of(session)
     for meeting in meetings:
         _announce(
             meeting.request, slot_index=meeting.slot_index, table=meeting.table_number,
-            method="REQUEST", event="moved", now=now,
+            method="REQUEST", event=event, now=now,
         )  # fmt: skip
     db.session.flush()
     return len(meetings) if session.published_at is not None else 0
