@@ -56,6 +56,7 @@ from eventhub.series.recurrence import (
     normalize_rrule,
     to_utc,
 )
+from eventhub.series.signals import occurrence_changed
 
 # Series fields that calendars show for every occurrence: changing one is a new version of
 # each future occurrence.
@@ -600,6 +601,11 @@ def _record_change(
         bookings.notify_occurrence_change(occ, method=method, change_id=change.id, now=now)
         invitations.notify_occurrence_change(occ, method=method, change_id=change.id, now=now)
         change.notified_at = now
+    # What hangs on the date in areas above this one (a meeting session) follows it there.
+    occurrence_changed.send(
+        occ, kind=kind, moved_by=occ.start_at - datetime.fromisoformat(before["start_at"]),
+        actor_id=actor_id, now=now,
+    )  # fmt: skip
     audit.record(
         f"occurrence.{kind.value}",
         obj=occ,
