@@ -47,6 +47,8 @@ DEMO_LOGINS = [
     DemoLogin("startup@eventhub.example", "startup", "Carbonix (materials, Jeonbuk)"),
     DemoLogin("vc@eventhub.example", "investor", "Hanbit Ventures"),
 ]
+# The founder the README's walk-through (and the browser tests) log in as to book a slot.
+DEMO_FOUNDER = "startup@eventhub.example"
 
 SERIES = [
     # slug, center, title ko, title en, rrule, start time, minutes, venue
@@ -420,15 +422,21 @@ def _demo_invitation(occurrence, investor: InvestorProfile, answer: RsvpStatus, 
 
 def _demo_meetings(occurrences: list, *, now: datetime) -> None:
     """One-to-one meetings after the next Samsung Venture Partners Day (issue 18): every demo
-    startup pitches or applied, every demo investor accepted, the line-up is out, and both
-    sides asked to meet each other (some mutually), so an organizer can press "Schedule",
-    move and pin meetings, and publish from the browser. Nothing is scheduled yet."""
+    startup but the demo founder pitches or applied, every demo investor accepted, the line-up
+    is out, and both sides asked to meet each other (some mutually), so an organizer can press
+    "Schedule", move and pin meetings, and publish from the browser. Nothing is scheduled yet.
+    The demo founder (startup@eventhub.example) is left without a booking: the README's
+    walk-through, and the browser tests, start with that founder booking a slot."""
     upcoming = [o for o in occurrences if o.start_at > now and not o.is_cancelled]
     if not upcoming:
         return
     occurrence = min(upcoming, key=lambda o: o.start_at)
     db.session.flush()
-    startups = list(db.session.scalars(sa.select(StartupProfile).order_by(StartupProfile.id)))
+    startups = [
+        startup
+        for startup in db.session.scalars(sa.select(StartupProfile).order_by(StartupProfile.id))
+        if startup.user is None or startup.user.email != DEMO_FOUNDER
+    ]
     investors = list(db.session.scalars(sa.select(InvestorProfile).order_by(InvestorProfile.id)))
     holding = {
         b.startup_id
@@ -440,7 +448,8 @@ def _demo_meetings(occurrences: list, *, now: datetime) -> None:
     for startup in startups:
         if startup.id in holding:
             continue
-        slot = free.pop(0) if free else None
+        # The latest free slots first: the earliest stay free for the demo founder.
+        slot = free.pop() if free else None
         status = BookingStatus.confirmed if slot else BookingStatus.applied
         _demo_booking(occurrence, startup, status, slot=slot, at=now)
     for investor in investors:

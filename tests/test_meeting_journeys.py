@@ -102,6 +102,44 @@ def test_organizer_schedules_moves_and_publishes_the_meetings(
         assert db.session.get(MeetingSession, session_id).published_at is not None
 
 
+def _demo_founder_takes_part(app, session_id: int, now: datetime) -> None:
+    """The demo founder (who has no booking in the demo, so that its own journey can book) takes
+    a slot on the session's date, and the demo investor and the founder ask to meet each other
+    first: the founder then has a meeting to read."""
+    from eventhub.accounts.models import InvestorProfile, StartupProfile, User
+    from eventhub.bookings import services as bookings
+    from eventhub.extensions import db
+    from eventhub.meetings.models import MeetingRequest, MeetingSession
+
+    with app.app_context():
+        session = db.session.get(MeetingSession, session_id)
+        founder = db.session.scalar(
+            sa.select(StartupProfile)
+            .join(User, User.id == StartupProfile.user_id)
+            .where(User.email == "startup@eventhub.example")
+        )
+        investor = db.session.scalar(
+            sa.select(InvestorProfile).where(InvestorProfile.email == "vc@eventhub.example")
+        )
+        slot = next(
+            view.slot
+            for view in bookings.slot_grid(session.occurrence_id)
+            if view.state == bookings.SlotState.free
+        )
+        bookings.book_slot(slot, startup=founder, actor_id=None, now=now)
+        request = db.session.scalar(
+            sa.select(MeetingRequest).where(
+                MeetingRequest.session_id == session_id,
+                MeetingRequest.investor_id == investor.id,
+                MeetingRequest.startup_id == founder.id,
+            )
+        ) or MeetingRequest(session=session, investor=investor, startup=founder, created_at=now)
+        request.investor_rank = request.startup_rank = 1
+        request.investor_requested_at = request.startup_requested_at = now
+        db.session.add(request)
+        db.session.commit()
+
+
 def _published_and_begun(app, session_id: int) -> None:
     """Solve and publish the demo session, then let it have begun (every meeting time has
     started) so that outcomes can be recorded: the people's side of the day."""
@@ -110,6 +148,7 @@ def _published_and_begun(app, session_id: int) -> None:
     from eventhub.meetings.models import MeetingSession
 
     now = datetime.now(UTC)
+    _demo_founder_takes_part(app, session_id, now)
     with app.app_context():
         session = db.session.get(MeetingSession, session_id)
         meetings.schedule(session, actor_id=None, now=now, time_limit=10)
