@@ -91,7 +91,7 @@ def _prepare(instance: str, url: str) -> dict[str, str]:
 def _instructions(script: Path, path: str, count: int) -> int:
     result = subprocess.run(
         [
-            "valgrind",
+            shutil.which("valgrind") or "valgrind",
             "--tool=callgrind",
             "--callgrind-out-file=/dev/null",
             sys.executable,
@@ -128,7 +128,9 @@ def main() -> int:
         many = _instructions(script, paths[page], 25)
         cost[page] = (many - few) / 20
         ratio = cost[page] / cost["static"]
-        print(f"    {page:7s} {cost[page] / 1e6:7.2f} M instructions  {ratio:5.2f}x the static file")
+        print(
+            f"    {page:7s} {cost[page] / 1e6:7.2f} M instructions  {ratio:5.2f}x the static file"
+        )
     return 0
 
 
