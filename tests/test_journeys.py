@@ -229,6 +229,8 @@ def test_founder_signs_up_answers_the_intake_and_books_a_slot(
             book.first.click()
         else:
             page.locator("form[action$='/apply'] button[type=submit]").click()
+        # htmx replaces the booking box in place: wait for its message, not for a page load.
+        page.locator("#flashes .flash-success").wait_for()
         assert page.locator(".flash-success").count() == 1
         journey.check("booked")
         page.goto(live_server + "/start")

@@ -1,0 +1,116 @@
+"""Partial updates (htmx) in a real browser: an organizer screens an application on its card,
+a founder books on the date page and an investor answers from the list, each without a page
+load, under the strict Content-Security-Policy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from eventhub.accounts.models import InvestorProfile
+from eventhub.bookings.models import Booking, BookingStatus
+from eventhub.invitations.models import Invitation
+from eventhub.series.models import Occurrence
+from tests.test_browser import _log_in, live_server, page  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+# Set before an action; still there afterwards only if the page was not loaded again.
+MARK = "window.__sameDocument = true"
+SAME_DOCUMENT = "window.__sameDocument === true"
+
+
+@pytest.fixture
+def problems(page):  # noqa: F811 (the fixture imported above)
+    """Console errors and CSP violations of the page, gathered for the test to assert on."""
+    found: list[str] = []
+    page.on("console", lambda m: found.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: found.append(str(error)))
+    return found
+
+
+def test_organizer_screens_an_application_on_its_card_without_a_reload(
+    app,
+    live_server,  # noqa: F811
+    page,  # noqa: F811
+    problems,
+):
+    from eventhub.extensions import db
+
+    with app.app_context():
+        booking = db.session.scalars(
+            sa.select(Booking).where(Booking.status == BookingStatus.applied)
+        ).first()
+        booking_id, occurrence_id = booking.id, booking.occurrence_id
+    _log_in(page, live_server, "organizer.daegu@eventhub.example")
+    page.goto(f"{live_server}/organize/occurrences/{occurrence_id}/bookings")
+    page.evaluate(MARK)
+
+    card = page.locator(f"#application-{booking_id}")
+    card.locator(f"#score-{booking_id}").fill("4")
+    card.locator(f"#note-{booking_id}").fill("Strong team")
+    card.get_by_role("button", name="Save score and note").click()
+    page.locator(f"#application-{booking_id} .score").wait_for()
+    assert page.locator(f"#application-{booking_id} .score").inner_text() == "Score 4/5"
+
+    page.locator(f"#reject-reason-{booking_id}").fill("Not this time")
+    page.locator(f"#reject-{booking_id}").click()
+    # desk.js asks in a dialog before htmx sends the rejection.
+    page.locator("dialog.confirm-dialog").get_by_role("button", name="Yes, go ahead").click()
+    page.locator(f"#application-{booking_id}").wait_for(state="detached")
+    with app.app_context():
+        stored = db.session.get(Booking, booking_id)
+        assert (stored.status, stored.screening_score, stored.screening_note) == (
+            BookingStatus.rejected,
+            4,
+            "Strong team",
+        )
+    assert page.locator("#flashes li").all_inner_texts() == ["Saved."]
+    assert page.evaluate(SAME_DOCUMENT)
+    assert problems == []
+
+
+def test_founder_books_on_the_date_page_without_a_reload(app, live_server, page, problems):  # noqa: F811
+    _log_in(page, live_server, "startup@eventhub.example")
+    page.goto(live_server + "/series/samsung-venture-partners-day")
+    page.locator("ul.occurrences li a").first.click()
+    page.evaluate(MARK)
+    rows = page.locator("table.slot-grid tbody tr")
+    rows.nth(2).get_by_role("button", name="Book").click()
+    page.locator("#flashes li").wait_for()
+    assert page.locator("#flashes li").all_inner_texts() == [
+        "Your slot is booked. A confirmation is on its way."
+    ]
+    assert rows.nth(2).locator("td").nth(2).inner_text() == "Yours"
+    assert page.evaluate(SAME_DOCUMENT)
+    assert problems == []
+
+
+def test_investor_answers_from_the_list_without_a_reload(app, live_server, page, problems):  # noqa: F811
+    from eventhub.extensions import db
+
+    with app.app_context():
+        now = datetime.now(UTC)
+        invitation_id = db.session.scalar(
+            sa.select(Invitation.id)
+            .join(Occurrence)
+            .join(InvestorProfile)
+            .where(Occurrence.start_at > now, InvestorProfile.email == "vc@eventhub.example")
+            .order_by(Invitation.id)
+        )
+    _log_in(page, live_server, "vc@eventhub.example")
+    page.goto(live_server + "/investor/invitations")
+    page.evaluate(MARK)
+    page.locator(f"#answer-{invitation_id}-declined").click()
+    page.locator(f"#answer-{invitation_id}-declined[aria-pressed=true]").wait_for()
+    with app.app_context():
+        assert db.session.get(Invitation, invitation_id).status.value == "declined"
+    assert page.locator("#flashes li").all_inner_texts() == [
+        "Thank you: your answer has been saved."
+    ]
+    # The pressed answer keeps the focus (htmx restores it by id after the swap).
+    assert page.evaluate("document.activeElement.id") == f"answer-{invitation_id}-declined"
+    assert page.evaluate(SAME_DOCUMENT)
+    assert problems == []
