@@ -1,6 +1,7 @@
-"""Partial updates (htmx) in a real browser: an organizer screens an application on its card,
-a founder books on the date page and an investor answers from the list, each without a page
-load, under the strict Content-Security-Policy."""
+"""Partial updates (htmx) and the slot grid's moves in a real browser: an organizer drags a
+booking onto another slot and moves one with the keyboard alone, screens an application on
+its card, a founder books on the date page and an investor answers from the list, each
+without a page load, under the strict Content-Security-Policy."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from eventhub.accounts.models import InvestorProfile
-from eventhub.bookings.models import Booking, BookingStatus
+from eventhub.bookings.models import Booking, BookingStatus, PitchSlot
+from eventhub.centers.models import Center
 from eventhub.invitations.models import Invitation
-from eventhub.series.models import Occurrence
+from eventhub.series.models import EventSeries, Occurrence
 from tests.test_browser import _log_in, live_server, page  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -29,6 +31,95 @@ def problems(page):  # noqa: F811 (the fixture imported above)
     page.on("console", lambda m: found.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: found.append(str(error)))
     return found
+
+
+def _booked_date(app) -> tuple[int, int, int, list[int]]:
+    """An upcoming Daegu date with a startup in a slot and free slots: (occurrence, booking,
+    its slot, the free slots)."""
+    from eventhub.bookings import services as bookings
+    from eventhub.extensions import db
+
+    with app.app_context():
+        now = datetime.now(UTC)
+        for occurrence in db.session.scalars(
+            sa.select(Occurrence)
+            .join(EventSeries)
+            .join(Center)
+            .where(Center.slug == "daegu", Occurrence.start_at > now)
+            .order_by(Occurrence.start_at)
+        ):
+            grid = bookings.slot_grid(occurrence.id)
+            held = [v for v in grid if v.booking and v.booking.status == BookingStatus.confirmed]
+            free = [v.slot.id for v in grid if v.state == bookings.SlotState.free]
+            if held and len(free) >= 2:
+                return occurrence.id, held[0].booking.id, held[0].slot.id, free
+    raise AssertionError("the demo data has no upcoming Daegu date with a booking")
+
+
+def _slot_of(app, booking_id: int) -> int | None:
+    from eventhub.extensions import db
+
+    with app.app_context():
+        return db.session.get(Booking, booking_id).slot_id
+
+
+def test_organizer_drags_a_booking_onto_a_free_slot(app, live_server, page, problems):  # noqa: F811
+    occurrence_id, booking_id, held, free = _booked_date(app)
+    target = free[0]
+    # Both rows on the screen: a drag does not scroll the page (a person's wheel would).
+    page.set_viewport_size({"width": 1366, "height": 1400})
+    _log_in(page, live_server, "organizer.daegu@eventhub.example")
+    page.goto(f"{live_server}/organize/occurrences/{occurrence_id}/bookings")
+    page.evaluate(MARK)
+
+    # Grabbed by its slot number (the middle of the row is a form: a list, a reason box).
+    page.locator(f"tr[data-move-booking='{booking_id}'] td").first.drag_to(
+        page.locator(f"tr#slot-row-{target} td").first
+    )
+    # htmx puts the new desk in: the booking is now on the row of the slot it was dropped on.
+    page.locator(f"tr#slot-row-{target}[data-move-booking='{booking_id}']").wait_for()
+    assert _slot_of(app, booking_id) == target
+    assert page.locator(f"tr#slot-row-{held}").get_attribute("data-drop-slot") == str(held)
+    assert page.locator("#flashes li").all_inner_texts() == ["Saved."]
+    assert page.evaluate(SAME_DOCUMENT)
+    assert problems == []
+
+
+def test_organizer_moves_a_booking_with_the_keyboard_alone(app, live_server, page, problems):  # noqa: F811
+    occurrence_id, booking_id, _, free = _booked_date(app)
+    target = free[1]
+    _log_in(page, live_server, "organizer.daegu@eventhub.example")
+    page.goto(f"{live_server}/organize/occurrences/{occurrence_id}/bookings")
+    page.evaluate(MARK)
+    with app.app_context():
+        from eventhub.extensions import db
+
+        position = db.session.get(PitchSlot, target).position
+
+    # Tab from the top of the page to the booking's "move to" list ...
+    for _ in range(400):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == f"move-slot-{booking_id}":
+            break
+    else:
+        raise AssertionError("the move list cannot be reached with Tab")
+    # ... choose the slot with the arrow keys, then Tab to Move and press Enter.
+    select = page.locator(f"#move-slot-{booking_id}")
+    for _ in range(len(free)):
+        if select.input_value() == str(target):
+            break
+        page.keyboard.press("ArrowDown")
+    assert select.evaluate("s => s.options[s.selectedIndex].text").startswith(f"Slot {position}")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == f"move-{booking_id}"
+    page.keyboard.press("Enter")
+
+    page.locator(f"tr#slot-row-{target}[data-move-booking='{booking_id}']").wait_for()
+    assert _slot_of(app, booking_id) == target
+    # The Move button of the booking's new row has the focus again: the next key goes on.
+    assert page.evaluate("document.activeElement.id") == f"move-{booking_id}"
+    assert page.evaluate(SAME_DOCUMENT)
+    assert problems == []
 
 
 def test_organizer_screens_an_application_on_its_card_without_a_reload(
