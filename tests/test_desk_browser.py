@@ -169,7 +169,12 @@ def test_founder_books_on_the_date_page_without_a_reload(app, live_server, page,
     page.locator("ul.occurrences li a").first.click()
     page.evaluate(MARK)
     rows = page.locator("table.slot-grid tbody tr")
-    rows.nth(2).get_by_role("button", name="Book").click()
+    token = page.locator("meta[name=csrf-token]").get_attribute("content")
+    with page.expect_request(lambda request: request.method == "POST") as posted:
+        rows.nth(2).get_by_role("button", name="Book").click()
+    # htmx sent it, with the page's CSRF token in the header (static/app.js).
+    headers = posted.value.headers
+    assert (headers["hx-request"], headers["x-csrftoken"]) == ("true", token)
     page.locator("#flashes li").wait_for()
     assert page.locator("#flashes li").all_inner_texts() == [
         "Your slot is booked. A confirmation is on its way."
