@@ -146,6 +146,7 @@ def _init_extensions(app: Flask) -> None:
         bookings,
         feeds,
         invitations,
+        meetings,
         notifications,
         pages,
         reports,
@@ -169,6 +170,7 @@ def _init_extensions(app: Flask) -> None:
     from eventhub.feeds import versioning as _feed_versioning  # noqa: F401 - listeners
     from eventhub.feeds import views as _feeds_views  # noqa: F401
     from eventhub.invitations import views as _invitations_views  # noqa: F401
+    from eventhub.meetings import views as _meetings_views  # noqa: F401
     from eventhub.models import load_user
     from eventhub.notifications import views as _notifications_views  # noqa: F401
     from eventhub.pages import views as _pages_views  # noqa: F401
@@ -200,6 +202,7 @@ def _init_extensions(app: Flask) -> None:
     app.register_blueprint(scheduling.bp)
     app.register_blueprint(bookings.bp)
     app.register_blueprint(invitations.bp)
+    app.register_blueprint(meetings.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(reports.bp)

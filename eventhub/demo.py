@@ -24,6 +24,7 @@ from eventhub.centers.data import CENTERS
 from eventhub.centers.models import Center, OrganizerMembership
 from eventhub.extensions import db
 from eventhub.invitations.models import FollowUp, Invitation, Outcome, OutcomeKind, RsvpStatus
+from eventhub.meetings.models import MeetingRequest, MeetingSession
 from eventhub.scheduling import services as series_services
 from eventhub.series import rules as series_rules
 from eventhub.series.models import EventSeries, HolidayPolicy, SeriesStatus
@@ -293,6 +294,8 @@ def seed_demo(*, now: datetime, horizon_days: int) -> dict[str, int]:
         if slug == "samsung-venture-partners-day":
             _book_demo_slots(created, now=now)
         _demo_history(created, now=now, salt=len(slug))
+        if slug == "samsung-venture-partners-day":
+            _demo_meetings(created, now=now)
     db.session.flush()
     return added
 
@@ -413,3 +416,68 @@ def _demo_invitation(occurrence, investor: InvestorProfile, answer: RsvpStatus, 
             answered_at=None if answer == RsvpStatus.pending else now - timedelta(days=7),
         )
     )
+
+
+def _demo_meetings(occurrences: list, *, now: datetime) -> None:
+    """One-to-one meetings after the next Samsung Venture Partners Day (issue 18): every demo
+    startup pitches or applied, every demo investor accepted, the line-up is out, and both
+    sides asked to meet each other (some mutually), so an organizer can press "Schedule",
+    move and pin meetings, and publish from the browser. Nothing is scheduled yet."""
+    upcoming = [o for o in occurrences if o.start_at > now and not o.is_cancelled]
+    if not upcoming:
+        return
+    occurrence = min(upcoming, key=lambda o: o.start_at)
+    db.session.flush()
+    startups = list(db.session.scalars(sa.select(StartupProfile).order_by(StartupProfile.id)))
+    investors = list(db.session.scalars(sa.select(InvestorProfile).order_by(InvestorProfile.id)))
+    holding = {
+        b.startup_id
+        for b in db.session.scalars(
+            sa.select(Booking).where(Booking.occurrence_id == occurrence.id)
+        )
+    }
+    free = [v.slot for v in bookings.slot_grid(occurrence.id) if v.booking is None]
+    for startup in startups:
+        if startup.id in holding:
+            continue
+        slot = free.pop(0) if free else None
+        status = BookingStatus.confirmed if slot else BookingStatus.applied
+        _demo_booking(occurrence, startup, status, slot=slot, at=now)
+    for investor in investors:
+        _demo_invitation(occurrence, investor, RsvpStatus.accepted, now=now)
+    occurrence.lineup_published_at = now
+    start = occurrence.end_at
+    session = MeetingSession(
+        occurrence=occurrence, starts_at=start, ends_at=start + timedelta(hours=2),
+        meeting_minutes=20, break_minutes=5, table_count=3, table_links=None,
+        requests_close_at=max(now + timedelta(hours=1), start - timedelta(days=1))
+        if start - timedelta(hours=2) > now else start - timedelta(minutes=1),
+        max_meetings=4, created_at=now,
+    )  # fmt: skip
+    db.session.add(session)
+    db.session.flush()
+    ranks: dict[tuple[str, int], int] = {}
+    pairs: dict[tuple[int, int], MeetingRequest] = {}
+
+    def ask(investor: InvestorProfile, startup: StartupProfile, side: str) -> None:
+        who = (side, investor.id if side == "investor" else startup.id)
+        ranks[who] = ranks.get(who, 0) + 1
+        request = pairs.get((investor.id, startup.id))
+        if request is None:
+            request = MeetingRequest(
+                session=session, investor=investor, startup=startup, created_at=now
+            )
+            pairs[investor.id, startup.id] = request
+            db.session.add(request)
+        setattr(request, f"{side}_rank", ranks[who])
+        setattr(request, f"{side}_requested_at", now)
+
+    for i, investor in enumerate(investors):
+        for j, startup in enumerate(startups):
+            if (i + 2 * j) % 3 == 0:
+                ask(investor, startup, "investor")
+    for j, startup in enumerate(startups):
+        for i, investor in enumerate(investors):
+            if (2 * i + j) % 4 == 0:
+                ask(investor, startup, "startup")
+    request_planning(occurrence.id)

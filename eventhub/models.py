@@ -19,6 +19,7 @@ from eventhub.core.outbox import OutboxMessage
 from eventhub.extensions import db
 from eventhub.feeds.models import FeedChange, FeedToken
 from eventhub.invitations.models import FollowUp, Invitation, Outcome
+from eventhub.meetings.models import Meeting, MeetingRequest, MeetingSession, Unavailability
 from eventhub.notifications.models import Announcement, NotificationPreference
 from eventhub.series.models import (
     EventSeries,
@@ -41,6 +42,9 @@ __all__ = [
     "FollowUp",
     "InvestorProfile",
     "Invitation",
+    "Meeting",
+    "MeetingRequest",
+    "MeetingSession",
     "NotificationPreference",
     "Occurrence",
     "OccurrenceChange",
@@ -54,6 +58,7 @@ __all__ = [
     "Role",
     "SkippedOccurrence",
     "StartupProfile",
+    "Unavailability",
     "User",
     "investor_center",
 ]

@@ -162,6 +162,23 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/organize/series/<slug>/reminders"):                                             (LOGIN,   403,   403,   403,   303,   404,   303),
     # remove asks for a confirmation first (issue 16): nothing changes yet
     ("POST", "/organize/slots/<int:slot_id>/<any(remove, block, unblock):verb>"):              (LOGIN,   403,   403,   403,   200,   404,   200),
+    # issue 18: one-to-one meetings. The investor (accepted) and startup A have a published
+    # meeting; startup B booked the free slot through the API first (routes run in order), so
+    # it takes part too, but another's request or meeting looks missing (404). An admin has
+    # no profile of their own (404). Empty forms: a flash says what is missing (303).
+    ("POST", "/meeting-requests/<int:request_id>/<any(up, down, withdraw, decline):verb>"):    (LOGIN,   303,   404,   303,   403,   403,   404),
+    ("GET", "/meetings"):                                                                      (LOGIN,   200,   200,   200,   403,   403,   404),
+    ("POST", "/meetings/<int:meeting_id>/outcome"):                                            (LOGIN,   303,   404,   303,   403,   403,   404),
+    ("GET", "/occurrences/<int:occurrence_id>/meetings"):                                      (LOGIN,   200,   200,   200,   403,   403,   404),
+    ("POST", "/occurrences/<int:occurrence_id>/meetings/request"):                             (LOGIN,   303,   303,   303,   403,   403,   404),
+    ("POST", "/occurrences/<int:occurrence_id>/meetings/unavailable"):                         (LOGIN,   303,   303,   303,   403,   403,   404),
+    ("POST", "/organize/meeting-requests/<int:request_id>/place"):                             (LOGIN,   403,   403,   403,   303,   404,   303),
+    ("POST", "/organize/meetings/<int:meeting_id>/<any(pin, unpin):verb>"):                    (LOGIN,   403,   403,   403,   303,   404,   303),
+    ("POST", "/organize/meetings/<int:meeting_id>/move"):                                      (LOGIN,   403,   403,   403,   303,   404,   303),
+    ("GET", "/organize/occurrences/<int:occurrence_id>/meetings"):                             (LOGIN,   403,   403,   403,   200,   404,   200),
+    ("POST", "/organize/occurrences/<int:occurrence_id>/meetings"):                            (LOGIN,   403,   403,   403,   422,   404,   422),
+    ("POST", "/organize/occurrences/<int:occurrence_id>/meetings/<any(schedule, publish, clear):verb>"): (LOGIN, 403, 403, 403, 303, 404, 303),
+    ("GET", "/organize/occurrences/<int:occurrence_id>/meetings/plan"):                        (LOGIN,   403,   403,   403,   200,   404,   200),
     ("GET", "/password/forgot"):                                                               (  200,   200,   200,   200,   200,   200,   200),
     ("POST", "/password/forgot"):                                                              (  422,   422,   422,   422,   422,   422,   422),
     ("GET", "/password/reset/<token>"):                                                        (  410,   410,   410,   410,   410,   410,   410),
@@ -194,6 +211,8 @@ class World:
     feed_token: str
     preference_token: str
     user_id: int  # startup A's account (the admin screens)
+    request_id: int = 0  # a meeting request between the investor and startup A
+    meeting_id: int = 0  # its meeting, published
     quarter: str = "2026-Q4"
 
 
@@ -206,6 +225,8 @@ def build_world(app, db) -> World:
     from eventhub.core.outbox import OutboxMessage
     from eventhub.feeds import services as feeds
     from eventhub.invitations import services as invitations
+    from eventhub.meetings import services as meetings
+    from eventhub.meetings.models import Side
     from eventhub.notifications import services as notifications
     from eventhub.scheduling import services as series_services
 
@@ -267,6 +288,27 @@ def build_world(app, db) -> World:
             [occurrence], investors=[investor], actor_id=None, now=now
         )
         feed_token = feeds.regenerate_token(investor_user.id, now=now)
+        # Issue 18: the investor accepted, the line-up is out, and the date has a published
+        # meeting session with one meeting between the investor and startup A.
+        invitations.answer(invitation, status=invitations.ANSWERS[0], now=now)
+        invitations.publish_lineup(occurrence, actor_id=None, now=now)
+        session = meetings.save_session(
+            occurrence,
+            values=meetings.SessionValues(
+                starts_at=occurrence.start_at + timedelta(hours=3),
+                ends_at=occurrence.start_at + timedelta(hours=5), meeting_minutes=20,
+                break_minutes=5, table_count=4, table_links=[],
+                requests_close_at=occurrence.start_at - timedelta(days=1), max_meetings=4,
+            ),
+            actor_id=None, now=now,
+        )  # fmt: skip
+        meeting_request = meetings.request_meeting(
+            session, investor=investor, startup=profiles[0], side=Side.investor, now=now
+        )
+        meeting = meetings.place_meeting(
+            meeting_request, slot_index=0, table=1, actor_id=None, now=now
+        )
+        meetings.publish_schedule(session, actor_id=None, now=now)
         db.session.flush()
         message_id = db.session.scalar(
             sa.select(OutboxMessage.id)
@@ -286,6 +328,8 @@ def build_world(app, db) -> World:
             feed_token=feed_token,
             preference_token=notifications.preference_token("investor@example.com"),
             user_id=profiles[0].user_id,
+            request_id=meeting_request.id,
+            meeting_id=meeting.id,
         )
         db.session.commit()
         return world

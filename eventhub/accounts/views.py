@@ -22,6 +22,7 @@ from eventhub.core.errors import DomainError
 from eventhub.core.i18n import select_locale
 from eventhub.core.urls import is_safe_redirect
 from eventhub.core.web import refusal
+from eventhub.extensions import csrf
 
 
 def _next_url() -> str:
@@ -197,7 +198,14 @@ def settings():
 
 
 @bp.route("/language", methods=["POST"])
+@csrf.exempt
 def set_language():
+    """The language switcher of every page. An anonymous visitor's choice is kept in the
+    session only and changes nothing else, so their form carries no CSRF token: public pages
+    then need no session, and send no cookie (issue 13, docs/security.md). A logged-in user's
+    choice is also their stored setting (mail follows it), so theirs is checked as any form."""
+    if current_user.is_authenticated:
+        csrf.protect()
     locale = request.form.get("locale", "")
     if locale in ("ko", "en"):
         session["locale"] = locale

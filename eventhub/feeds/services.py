@@ -41,6 +41,8 @@ from eventhub.feeds.build import CANCELLED_PREFIX, put, text, title
 from eventhub.feeds.models import FeedToken
 from eventhub.invitations import services as invitations
 from eventhub.invitations.models import Invitation, RsvpStatus
+from eventhub.meetings import services as meetings
+from eventhub.meetings.models import Side
 from eventhub.series.models import EventSeries, Occurrence
 
 # --- The feeds -------------------------------------------------------------------------------
@@ -187,7 +189,34 @@ def _investor_feed(investor_id: int, *, locale: str) -> bytes:
         put(event, "dtstamp", changed)
         put(event, "last-modified", changed)
         events.append(event)
+    events += _meeting_events(meetings.Person(Side.investor, investor_id), locale=locale)
     return build.finish(document, events)
+
+
+def _meeting_events(person: meetings.Person, *, locale: str) -> list[Event]:
+    """The person's published one-to-one meetings, with the UID and SEQUENCE of their mailed
+    invitations, so that calendars merge the two (docs/meetings.md)."""
+    events = []
+    for meeting in meetings.published_meetings_of(person):
+        session, request = meeting.session, meeting.request
+        occurrence = session.occurrence
+        parts = build.SeriesParts(occurrence.series, locale)
+        event = Event()
+        put(event, "uid", meetings.meeting_uid(request.id))
+        put(event, "summary", text(meetings.meeting_summary(request)))
+        event["DTSTART"] = parts.when(meeting.starts_at)
+        event["DTEND"] = parts.when(meeting.ends_at)
+        put(event, "sequence", request.calendar_sequence)
+        event["STATUS"] = build.CONFIRMED
+        put(event, "location", text(meetings.meeting_location(session, meeting.table_number,
+                                                               locale=locale)))  # fmt: skip
+        url = external_url("meetings.agenda", occurrence_id=occurrence.id)
+        about = request.startup.one_liner if person.side is Side.investor else ""
+        put(event, "description", text("\n".join(p for p in (about or "", url) if p)))
+        put(event, "url", PlainUri(url))
+        parts.stamp(event, max(meeting.updated_at, session.updated_at))
+        events.append(event)
+    return events
 
 
 def _startup_feed(startup_id: int, *, locale: str) -> bytes:
@@ -228,6 +257,7 @@ def _startup_feed(startup_id: int, *, locale: str) -> bytes:
         put(event, "url", PlainUri(url))
         parts.stamp(event, max(booking.updated_at, occurrence.changed_at, series.changed_at))
         events.append(event)
+    events += _meeting_events(meetings.Person(Side.startup, startup_id), locale=locale)
     return build.finish(document, events)
 
 

@@ -60,6 +60,7 @@ def _watched() -> tuple[type, ...]:
         from eventhub.centers.models import Center
         from eventhub.feeds.models import FeedToken
         from eventhub.invitations.models import Invitation
+        from eventhub.meetings.models import Meeting, MeetingRequest, MeetingSession
         from eventhub.series.models import (
             EventSeries,
             Occurrence,
@@ -69,7 +70,8 @@ def _watched() -> tuple[type, ...]:
 
         _WATCHED = (
             EventSeries, Occurrence, OccurrenceChange, SkippedOccurrence, Booking,
-            BookingStatusChange, PitchSlot, Invitation, Center, FeedToken,
+            BookingStatusChange, PitchSlot, Invitation, Center, FeedToken, Meeting,
+            MeetingRequest, MeetingSession,
         )  # fmt: skip
     return _WATCHED
 

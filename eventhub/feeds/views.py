@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
+from types import MappingProxyType
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -93,7 +96,7 @@ def occurrence_file(occurrence_id: int):
     return response
 
 
-def subscribe_links(https_url: str, *, name: str) -> dict[str, str]:
+def subscribe_links(https_url: str, *, name: str) -> Mapping[str, str]:
     """webcal://, https, Google Calendar and Outlook links for a feed URL."""
     webcal = "webcal://" + https_url.split("://", 1)[1]
     return {
@@ -123,13 +126,23 @@ def feed_qr(url: str):
 
 
 @bp.app_template_global()
-def feed_links(kind: str, **values) -> dict[str, str]:
+def feed_links(kind: str, **values) -> Mapping[str, str]:
+    """The subscribe links of a public feed ("all", "center", "series"), kept per process once
+    made: public pages show the same few feeds, and building the links (the router, three
+    quoted copies of the address) cost about half of the subscribe box. Read-only, as the
+    cache shares it; the addresses follow PUBLIC_BASE_URL."""
+    return _public_feed_links(current_app.config["PUBLIC_BASE_URL"], kind, tuple(values.items()))
+
+
+@lru_cache(maxsize=1024)
+def _public_feed_links(base_url: str, kind: str, values: tuple) -> Mapping[str, str]:
     endpoint = {
         "all": "feeds.all_feed",
         "center": "feeds.center_feed",
         "series": "feeds.series_feed",
     }[kind]
-    return subscribe_links(external_url(endpoint, **values), name="EventHub")
+    links = subscribe_links(external_url(endpoint, **dict(values)), name="EventHub")
+    return MappingProxyType(dict(links))
 
 
 @bp.route("/account/calendar", methods=["GET", "POST"])

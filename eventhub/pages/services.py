@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from eventhub.centers.industries import industry_label
 from eventhub.centers.models import Center
+from eventhub.core.i18n import current_language
 from eventhub.extensions import db
 from eventhub.series.models import EventSeries, Occurrence
+from eventhub.series.rows import BY_IDS, DateRow, run, to_rows
 
 # The home page's calendar and month filter count days in Seoul, where every center is.
 HOME_ZONE = ZoneInfo("Asia/Seoul")
@@ -23,7 +29,7 @@ HOME_ZONE = ZoneInfo("Asia/Seoul")
 class DatePage:
     """One page of upcoming dates, and the days of `month` that have any (for the calendar)."""
 
-    items: list[Occurrence]
+    items: tuple[DateRow, ...]
     total: int
     page: int
     per_page: int
@@ -46,6 +52,16 @@ def may_apply(eligible: list[str] | None, industry: str) -> bool:
     return not eligible or industry in eligible
 
 
+# Every upcoming listed date (built once: see `series.rows.run`); filters add conditions.
+_LISTED = (
+    sa.select(Occurrence.id, Occurrence.start_at)
+    .join(Occurrence.series)
+    .join(EventSeries.center)
+    .where(Occurrence.end_at >= sa.bindparam("now"), EventSeries.is_listed)
+    .order_by(Occurrence.start_at, Occurrence.id)
+)
+
+
 def find_dates(
     *,
     now: datetime,
@@ -57,15 +73,10 @@ def find_dates(
     search: str = "",
 ) -> DatePage:
     """Upcoming listed dates, soonest first, in two queries whatever the page size: a light one
-    over the matching dates (id, start, eligible industries) that counts, pages and fills the
-    calendar, then the page's dates with their series and center."""
-    light = (
-        sa.select(Occurrence.id, Occurrence.start_at, EventSeries.eligible_industries)
-        .join(Occurrence.series)
-        .join(EventSeries.center)
-        .where(Occurrence.end_at >= now, EventSeries.is_listed)
-        .order_by(Occurrence.start_at, Occurrence.id)
-    )
+    over every matching date (id and start; the eligible industries only when filtered by
+    industry) that counts, pages and fills the calendar, then the page's dates as plain rows
+    (`series.rows`)."""
+    light = _LISTED if industry is None else _LISTED.add_columns(EventSeries.eligible_industries)
     if center_id is not None:
         light = light.where(EventSeries.center_id == center_id)
     if month is not None:
@@ -89,29 +100,22 @@ def find_dates(
             )
         )
     rows = [
-        (row.id, row.start_at)
-        for row in db.session.execute(light)
+        row
+        for row in run(light, now=now)
         # Eligible industries are a short JSON list: filtered here, the same on both backends.
         if industry is None or may_apply(row.eligible_industries, industry)
     ]
     shown_month = month or now.astimezone(HOME_ZONE).date().replace(day=1)
+    first, after = _month_bounds(shown_month)
     busy: dict[date, int] = {}
-    for _id, start_at in rows:
-        day = start_at.astimezone(HOME_ZONE).date()
-        if (day.year, day.month) == (shown_month.year, shown_month.month):
+    for row in rows:
+        if first <= row.start_at < after:
+            day = row.start_at.astimezone(HOME_ZONE).date()
             busy[day] = busy.get(day, 0) + 1
     pages = max(1, -(-len(rows) // per_page))
     page = min(max(page, 1), pages)
-    ids = [occurrence_id for occurrence_id, _ in rows[(page - 1) * per_page : page * per_page]]
-    items: list[Occurrence] = []
-    if ids:
-        loaded = db.session.scalars(
-            sa.select(Occurrence)
-            .where(Occurrence.id.in_(ids))
-            .options(joinedload(Occurrence.series).joinedload(EventSeries.center))
-        ).all()
-        by_id = {occurrence.id: occurrence for occurrence in loaded}
-        items = [by_id[i] for i in ids]
+    ids = [row.id for row in rows[(page - 1) * per_page : page * per_page]]
+    items = to_rows(run(BY_IDS, ids=ids) if ids else (), day_anchors=True)
     return DatePage(
         items=items,
         total=len(rows),
@@ -149,3 +153,89 @@ def upcoming_by_center(
         if len(dates) < per_center:
             dates.append(occurrence)
     return found
+
+
+class CenterRow(NamedTuple):
+    """A center as the home page lists it and offers it in the filter, in the reader's
+    language (a tuple: the template unpacks it, see `series.rows.DateRow`)."""
+
+    slug: str
+    name: str
+    partner: str  # "Partner: Samsung"
+    industries: str
+
+
+def center_rows() -> list[CenterRow]:
+    """Every center (by id) as plain rows: one query of the columns shown, no ORM objects."""
+    query = _CENTERS_KO if current_language() == "ko" else _CENTERS_EN
+    partner_label = _("Partner: %(company)s")  # translated once, filled in per center
+    return [
+        CenterRow(
+            slug,
+            name,
+            partner_label % {"company": partner},
+            ", ".join(industry_label(code) for code in codes or ()),
+        )
+        for slug, name, partner, codes in run(query)
+    ]
+
+
+_CENTERS_KO, _CENTERS_EN = (
+    sa.select(Center.slug, name, partner, Center.industries).order_by(Center.id)
+    for name, partner in (
+        (Center.name_ko, Center.partner_company_ko),
+        (Center.name_en, Center.partner_company_en),
+    )
+)
+
+
+class CalendarDay(NamedTuple):
+    """One cell of the month calendar; a day of the months around it has number 0."""
+
+    number: int
+    today: bool
+    count: int  # the dates listed on that day
+    day: str  # 2026-12-10; the list's anchor for that day is "day-" + day
+
+
+BLANK_DAY = CalendarDay(0, False, 0, "")
+
+
+def calendar_weeks(
+    month: date, busy: dict[date, int], today: date
+) -> tuple[tuple[CalendarDay, ...], ...]:
+    """`month_weeks` as cells, with what each day shows."""
+    return tuple(
+        tuple(
+            BLANK_DAY
+            if day is None
+            else CalendarDay(day.day, day == today, busy.get(day, 0), day.isoformat())
+            for day in week
+        )
+        for week in month_weeks(month)
+    )
+
+
+class Filters(NamedTuple):
+    """What the home page's filter form was sent (as typed, cut to size)."""
+
+    q: str
+    center: str
+    industry: str
+    month: str
+
+
+_WEEKDAYS: dict[str, tuple[tuple[str, str], ...]] = {}
+
+
+def weekday_names() -> tuple[tuple[str, str], ...]:
+    """Monday to Sunday in the reader's language, long (for screen readers) and short; made
+    once per language (Babel's formatting costs about 40 us a name)."""
+    language = current_language()
+    names = _WEEKDAYS.get(language)
+    if names is None:
+        days = [date(2024, 1, 1) + timedelta(days=n) for n in range(7)]  # 2024-01-01: a Monday
+        names = tuple((format_date(day, "EEEE"), format_date(day, "EEE")) for day in days)
+        if language:
+            _WEEKDAYS[language] = names
+    return names

@@ -3,10 +3,9 @@ page per center, an organizer's centers and a startup's bookings."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -21,10 +20,11 @@ from eventhub.centers.access import center_or_404
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.clock import utcnow
 from eventhub.core.forms import FIRST_DATE, LAST_DATE
+from eventhub.core.fragments import fragment
 from eventhub.invitations import services as invitations
 from eventhub.pages import bp
 from eventhub.pages import services as listing
-from eventhub.scheduling import services as series_services
+from eventhub.series.rows import center_date_rows
 
 PER_PAGE = 20
 
@@ -33,7 +33,7 @@ PER_PAGE = 20
 def index():
     """Upcoming investor days across all centers: search, filters (center, the industry that may
     apply, month), paging, and a month calendar beside the list."""
-    all_centers = centers.list_centers()
+    all_centers = listing.center_rows()
     filters = {
         "q": request.args.get("q", "").strip()[:100],
         "center": request.args.get("center", ""),
@@ -76,24 +76,28 @@ def index():
     previous_month = (shown.replace(day=1) - timedelta(days=1)).replace(day=1)
     next_month = (shown.replace(day=28) + timedelta(days=4)).replace(day=1)
     active = {key: value for key, value in filters.items() if value}
-    return render_template(
-        "pages/index.html",
-        centers=all_centers,
-        dates=dates,
-        weeks=listing.month_weeks(shown),
-        # Monday to Sunday in the reader's language, long (for screen readers) and short.
-        weekdays=[
-            (format_date(day, "EEEE"), format_date(day, "EEE"))
-            for day in (date(2024, 1, 1) + timedelta(days=n) for n in range(7))
-        ],
-        today=utcnow().astimezone(listing.HOME_ZONE).date(),
+    body = fragment(
+        "pages/_index_body.html",
+        filters=listing.Filters(**filters),
+        filter_errors=tuple(errors),
+        centers=tuple(all_centers),
+        center_choices=tuple((center.slug, center.name) for center in all_centers),
+        rows=tuple(dates.items),
+        total=dates.total,
+        page=dates.page,
+        pages=dates.pages,
+        month=shown,
+        weeks=listing.calendar_weeks(
+            shown, dates.busy_days, utcnow().astimezone(listing.HOME_ZONE).date()
+        ),
+        # The calendar's days link to the list of their month, at the day.
+        month_link=url_for("pages.index", **dict(active, month=shown.strftime("%Y-%m"), page=None)),
+        weekdays=listing.weekday_names(),
         previous_month=previous_month if previous_month >= FIRST_DATE else None,
         next_month=next_month if next_month <= LAST_DATE else None,
-        filters=filters,
-        active=active,
-        filter_errors=errors,
-        industries=INDUSTRIES,
-    ), (400 if errors else 200)
+        active=tuple(active.items()),
+    )
+    return render_template("pages/index.html", body=body), (400 if errors else 200)
 
 
 @bp.route("/start")
@@ -129,7 +133,7 @@ def start():
 @bp.route("/centers/<slug>")
 def center(slug: str):
     center = center_or_404(slug)
-    upcoming = series_services.upcoming_occurrences(now=utcnow(), limit=20, center_id=center.id)
+    upcoming = center_date_rows(center.id, now=utcnow())
     return render_template("pages/center.html", center=center, upcoming=upcoming)
 
 

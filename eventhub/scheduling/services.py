@@ -9,15 +9,15 @@ bookings or accepted invitations without the organizer choosing what happens to 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 
 from eventhub.bookings import services as bookings
 from eventhub.centers.models import Center
@@ -255,12 +255,19 @@ def _check_values(values: SeriesValues) -> None:
 
 
 def prepare_values(
-    values: SeriesValues, *, country: str, horizon_end: datetime, locale: str = "ko"
+    values: SeriesValues,
+    *,
+    country: str,
+    horizon_end: datetime,
+    locale: str = "ko",
+    occupied: Iterable[date] = (),
 ) -> Preview:
     """Validate and normalize what the organizer entered; say what the rule will do.
 
     The first date is moved forward to the rule's first date when they differ (RFC 5545 leaves
-    a start that the rule does not produce undefined), and the preview says so.
+    a start that the rule does not produce undefined), and the preview says so. `occupied` are
+    local days already held by stored occurrences the rule does not re-plan: a holiday shift
+    onto one of them is skipped.
     """
     _check_values(values)
     notes: list[str] = []
@@ -291,7 +298,11 @@ def prepare_values(
                 )
             )
     until_local = horizon_end.astimezone(values.tz).replace(tzinfo=None)
-    starts = expand(values.rrule, dtstart=values.wall_start(), until=until_local)
+    # The holiday policy looks past the horizon, as the planner does: a date moved forward
+    # must not land on a rule date just after it (the next extension would store both).
+    ahead = expand(values.rrule, dtstart=values.wall_start(), until=until_local + LOOKAHEAD)
+    # (A one-off date is planned however far ahead it is.)
+    starts = [start for start in ahead if start <= until_local or not values.rrule]
     if not starts:
         raise RuleError(_("This rule gives no date before the end of the planning horizon."))
     if len(starts) > MAX_DATES_IN_HORIZON:
@@ -305,7 +316,10 @@ def prepare_values(
             )
         )
     holidays = holidays_for(country=country, extra=values.extra_holidays, locale=locale)
-    planned = apply_holiday_policy(starts, policy=values.holiday_policy, holidays=holidays)
+    planned = apply_holiday_policy(
+        ahead, policy=values.holiday_policy, holidays=holidays, occupied=occupied
+    )
+    planned = planned[: len(starts)]  # one planned date per start, in order
     return Preview(
         values=values,
         dates=planned,
@@ -324,6 +338,38 @@ def _wall(instant: datetime, tz: ZoneInfo) -> datetime:
 
 def _series_holidays(series: EventSeries) -> Holidays:
     return holidays_for(country=series.center.country_code, extra=series.extra_holidays)
+
+
+def _lineage(series: EventSeries) -> list[int]:
+    """Ids of every part of a series that was split: the first series and all continuations
+    (`parent_series_id`), this one included."""
+    root = series
+    while root.parent_series_id is not None:
+        root = db.session.get(EventSeries, root.parent_series_id)
+    ids, frontier = [root.id], [root.id]
+    while frontier:
+        frontier = list(
+            db.session.scalars(
+                sa.select(EventSeries.id).where(EventSeries.parent_series_id.in_(frontier))
+            )
+        )
+        ids.extend(frontier)
+    return ids
+
+
+def _held_days(
+    series_ids: Collection[int], *, tz: ZoneInfo, since: datetime, exclude: Collection[int] = ()
+) -> set[date]:
+    """Local days (in `tz`) on which stored occurrences of these series start, from `since` on,
+    leaving out the occurrences `exclude` (those being re-planned)."""
+    query = sa.select(Occurrence.id, Occurrence.start_at).where(
+        Occurrence.series_id.in_(series_ids), Occurrence.start_at >= since
+    )
+    return {
+        start.astimezone(tz).date()
+        for occurrence_id, start in db.session.execute(query)
+        if occurrence_id not in exclude
+    }
 
 
 def _plan(
@@ -351,18 +397,16 @@ def _plan(
     starts = expand(
         series.rrule, dtstart=anchor, after=after_local or dtstart, until=until_local + LOOKAHEAD
     )
-    occupied: set[date] = set()
     if after_local is not None:
         starts = [s for s in starts if s > after_local]
-        recent = to_utc(after_local - LOOKAHEAD, series.tz)
-        occupied = {
-            start.astimezone(series.tz).date()
-            for start in db.session.scalars(
-                sa.select(Occurrence.start_at).where(
-                    Occurrence.series_id == series.id, Occurrence.start_at >= recent
-                )
-            )
-        }
+    # Days held by stored occurrences: those of earlier batches (one may have moved a date
+    # forward into this batch) and those of the other parts of a split series (the first part's
+    # last dates may move forward onto its continuation's first days, or the reverse).
+    occupied = _held_days(
+        _lineage(series),
+        tz=series.tz,
+        since=to_utc((after_local or dtstart) - LOOKAHEAD, series.tz),
+    )
     planned = apply_holiday_policy(
         starts, policy=series.holiday_policy, holidays=_series_holidays(series), occupied=occupied
     )
@@ -783,19 +827,7 @@ def plan_series_edit(
     # of day later than the horizon's must not turn the last stored day into a removed one.
     last_day = horizon_end.astimezone(values.tz).date()
     horizon_end = max(horizon_end, to_utc(datetime.combine(last_day, time(23, 59, 59)), values.tz))
-    preview = prepare_values(values, country=series.center.country_code, horizon_end=horizon_end)
     tz = values.tz
-    if scope == EditScope.following:
-        # The cut is a day of the series: the continuation owns that whole local day, whatever
-        # time of day it is given.
-        cut_day = _wall(cut, series.tz).date()
-        planned = [p for p in preview.dates if p.original.date() >= cut_day]
-    else:
-        cut_local = _wall(cut, tz)
-        planned = [p for p in preview.dates if p.original >= cut_local]
-    by_day = {p.original.date(): p for p in planned}
-    duration = timedelta(minutes=values.duration_minutes)
-
     rows = list(
         db.session.scalars(
             sa.select(Occurrence)
@@ -807,6 +839,35 @@ def plan_series_edit(
             .order_by(Occurrence.is_detached, Occurrence.original_start_at)
         )
     )
+    # Days from the cut on that stay held by occurrences this edit does not re-plan: the other
+    # parts of a split series (its continuation's first days, its first part's dates moved
+    # forward past the cut for a holiday), this series' earlier dates moved past the cut, and
+    # its kept one-offs (they stay where they are unless the rule gives their day again).
+    # A holiday shift onto one of them is skipped, as onto a date of the rule itself, so that a
+    # day never holds the series twice. (Earlier days do not matter: shifts only go forward.)
+    first_day = _wall(cut, series.tz if scope == EditScope.following else tz).date()
+    occupied = _held_days(
+        _lineage(series),
+        tz=tz,
+        since=to_utc(datetime.combine(first_day, time(0)), tz),
+        exclude={row.id for row in rows if not row.is_detached},
+    )
+    preview = prepare_values(
+        values,
+        country=series.center.country_code,
+        horizon_end=horizon_end,
+        occupied=occupied,
+    )
+    if scope == EditScope.following:
+        # The cut is a day of the series: the continuation owns that whole local day, whatever
+        # time of day it is given.
+        cut_day = _wall(cut, series.tz).date()
+        planned = [p for p in preview.dates if p.original.date() >= cut_day]
+    else:
+        cut_local = _wall(cut, tz)
+        planned = [p for p in preview.dates if p.original >= cut_local]
+    by_day = {p.original.date(): p for p in planned}
+    duration = timedelta(minutes=values.duration_minutes)
     ids = [r.id for r in rows]
     booked = bookings.active_booking_counts(ids)
     accepted = invitations.accepted_invitation_counts(ids)
@@ -1081,43 +1142,3 @@ def _split_series(
 
 
 # --- Listing ---------------------------------------------------------------------------------
-
-
-def upcoming_occurrences(
-    *,
-    now: datetime,
-    limit: int = 20,
-    center_id: int | None = None,
-    industry: str | None = None,
-    month: date | None = None,
-) -> list[Occurrence]:
-    """The next public occurrences of published series, soonest first, optionally filtered by
-    center, by one of the center's industries, or by calendar month (in Seoul time)."""
-    query = (
-        sa.select(Occurrence)
-        .join(Occurrence.series)
-        .where(
-            Occurrence.end_at >= now,
-            EventSeries.is_listed,
-        )
-        .options(joinedload(Occurrence.series).joinedload(EventSeries.center))
-        .order_by(Occurrence.start_at, Occurrence.id)
-    )
-    if center_id is not None:
-        query = query.where(EventSeries.center_id == center_id)
-    if month is not None:
-        seoul = ZoneInfo("Asia/Seoul")
-        first = datetime(month.year, month.month, 1, tzinfo=seoul)
-        nxt = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=seoul)
-        query = query.where(
-            Occurrence.start_at >= first.astimezone(UTC), Occurrence.start_at < nxt.astimezone(UTC)
-        )
-    if industry:
-        # Industries are a short JSON list per center: filter in Python, portable on both backends.
-        rows = [
-            o
-            for o in db.session.scalars(query.limit(limit * 20))
-            if industry in o.series.center.industries
-        ]
-        return rows[:limit]
-    return list(db.session.scalars(query.limit(limit)))

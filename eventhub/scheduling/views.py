@@ -47,6 +47,7 @@ from eventhub.series.access import (
 )
 from eventhub.series.models import EditScope, EventSeries, Occurrence
 from eventhub.series.recurrence import describe, to_utc
+from eventhub.series.rows import series_date_rows
 
 CHANGE_LABELS = {
     "moved": _l("Moved"),
@@ -131,8 +132,8 @@ def detail(slug: str):
     if not visible_to_current_user(series):
         abort(404)
     now = utcnow()
-    upcoming = [o for o in series.occurrences if o.end_at >= now][:12]
-    past = [o for o in series.occurrences if o.end_at < now][-12:][::-1]
+    upcoming = series_date_rows(series.id, now=now, upcoming=True)
+    past = series_date_rows(series.id, now=now, upcoming=False)
     skipped = [s for s in series.skipped if s.original_start_at >= now][:12]
     return render_template(
         "series/detail.html",
@@ -178,7 +179,8 @@ def occurrence(occurrence_id: int):
             and not my_booking
             and occ.series.booking_mode.value == "first_come"
         ),
-        action_form=FlaskForm(),
+        # Only a logged-in visitor gets a form (and so a CSRF token, and a session).
+        action_form=FlaskForm() if current_user.is_authenticated else None,
     )
 
 

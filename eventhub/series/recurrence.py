@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
@@ -414,8 +415,10 @@ def _en_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+@lru_cache(maxsize=1024)
 def describe(rule: str | None, *, start_date: date, start_time: time, locale: str) -> str:
-    """A person's summary of a rule: "매월 셋째 주 수요일 14:00" / "Every month on the 3rd ..."."""
+    """A person's summary of a rule: "매월 셋째 주 수요일 14:00" / "Every month on the 3rd ...".
+    Kept once made (a pure function of its arguments): every view of a series page asks."""
     clock = f"{start_time:%H:%M}"
     ko = locale == "ko"
     if not rule:

@@ -96,8 +96,14 @@ def test_answer_after_the_start_is_read_only(app, db, client, invitation_token):
         db.session.commit()
     page = client.get(f"/rsvp/{token}", headers=EN).get_data(as_text=True)
     assert "the answer can no longer be changed" in page
+    # The read-only page has no form: a forged answer takes its token from the log-in form.
     response = post_form(
-        client, f"/rsvp/{token}", {"answer": "accepted"}, follow_redirects=True, headers=EN
+        client,
+        f"/rsvp/{token}",
+        {"answer": "accepted"},
+        form_url="/login",
+        follow_redirects=True,
+        headers=EN,
     )
     assert (
         "This investor day has started; the answer can no longer be changed."

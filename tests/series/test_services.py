@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -773,3 +774,89 @@ def test_later_time_of_day_keeps_the_last_date_before_the_horizon(app, db, creat
         services.materialize_occurrences(series, until=now + timedelta(days=108))
         db.session.commit()
         assert len(_local_starts(db, series_id)) == 4
+
+
+# --- Holiday shifts never land on a day the series already holds -----------------------------
+
+
+def _days_of_all_parts(db) -> list[str]:
+    """Every scheduled date of every part of the series, as organizers and startups see them."""
+    rows = db.session.scalars(
+        sa.select(Occurrence)
+        .where(Occurrence.status == OccurrenceStatus.scheduled)
+        .order_by(Occurrence.start_at)
+    )
+    return [o.starts_at_local.strftime("%Y-%m-%d %H:%M") for o in rows]
+
+
+def test_split_first_part_saved_again_keeps_its_holiday_skipped_before_the_continuation(
+    app, db, create_series
+):
+    # Mondays and Tuesdays at 14:00. Monday 2 March 2026 is a public holiday (for 1 March);
+    # its next business day, Tuesday the 3rd, is already a date of the rule, so it is skipped.
+    # Split from the 3rd (16:00 from then on), then save the first part again unchanged: the
+    # 2nd must stay skipped, not move onto the 3rd, which its continuation holds. (Before, the
+    # first part, which now ends on the 2nd, moved it there: the 3rd was listed twice.)
+    now = datetime(2026, 2, 20, 1, 0, tzinfo=UTC)
+    series_id = create_series(
+        rrule="FREQ=WEEKLY;BYDAY=MO,TU", start_date=date(2026, 2, 23), start_time=time(14, 0),
+        duration_minutes=60, session_offset_minutes=0, slot_count=2,
+        holiday_policy="next_business_day", now=now, horizon_days=30,
+    )  # fmt: skip
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        booking_id = _book(db, _occurrence(db, series_id, "2026-03-03"))
+        db.session.commit()
+        new = services.apply_series_edit(
+            series, values=replace(services.values_of(series), start_time=time(16, 0)),
+            scope="following", from_occurrence=_occurrence(db, series_id, "2026-03-03"),
+            keep_conflicts=False, actor_id=None, now=now, horizon_days=30,
+        )  # fmt: skip
+        db.session.commit()
+        resave_through_the_form(app, db, series, now=now)
+        db.session.commit()
+
+        assert _days_of_all_parts(db) == [
+            "2026-02-23 14:00", "2026-02-24 14:00",
+            "2026-03-03 16:00", "2026-03-09 16:00", "2026-03-10 16:00",
+            "2026-03-16 16:00", "2026-03-17 16:00",
+        ]  # fmt: skip
+        skipped = db.session.scalars(
+            sa.select(SkippedOccurrence).where(SkippedOccurrence.series_id == series_id)
+        ).all()
+        assert [(s.original_start_at, s.holiday_name) for s in skipped] == [
+            (datetime(2026, 3, 2, 5, 0, tzinfo=UTC), "삼일절 대체 휴일")
+        ]
+        booking = db.session.get(Booking, booking_id)
+        assert (
+            booking.status, booking.occurrence.series_id,
+            booking.occurrence.starts_at_local.strftime("%Y-%m-%d %H:%M"),
+        ) == (BookingStatus.confirmed, new.id, "2026-03-03 16:00")  # fmt: skip
+
+
+def test_edit_near_the_horizon_does_not_move_a_holiday_onto_the_next_rule_date(
+    app, db, create_series
+):
+    # Mondays and Tuesdays at 14:00, stored up to Monday 2 March 2026, 10:00 (a holiday). An
+    # edit stores that day too; the rule's next date, Tuesday the 3rd, lies past the horizon,
+    # and the 2nd must still be skipped rather than moved onto it: extending the horizon later
+    # adds the 3rd. (Before, the edit looked no further than the horizon: the 3rd twice.)
+    now = datetime(2026, 2, 20, 1, 0, tzinfo=UTC)
+    series_id = create_series(
+        rrule="FREQ=WEEKLY;BYDAY=MO,TU", start_date=date(2026, 2, 23), start_time=time(14, 0),
+        duration_minutes=60, session_offset_minutes=0, slot_count=2,
+        holiday_policy="next_business_day", now=now, horizon_days=10,
+    )  # fmt: skip
+    with app.app_context():
+        series = db.session.get(EventSeries, series_id)
+        services.apply_series_edit(
+            series, values=services.values_of(series), scope="all", from_occurrence=None,
+            keep_conflicts=False, actor_id=None, now=now, horizon_days=10,
+        )  # fmt: skip
+        db.session.commit()
+        services.materialize_occurrences(series, until=now + timedelta(days=20))
+        db.session.commit()
+        assert _days_of_all_parts(db) == [
+                "2026-02-23 14:00", "2026-02-24 14:00", "2026-03-03 14:00", "2026-03-09 14:00",
+            "2026-03-10 14:00",
+        ]  # fmt: skip

@@ -31,6 +31,8 @@ from eventhub.invitations.services.errors import (
     NudgeTooSoon,
 )
 from eventhub.invitations.services.follow_ups import (
+    ensure_follow_up,
+    ensure_outcome,
     follow_up_matrix,
     follow_ups_for_startup,
     follow_ups_of,
@@ -83,6 +85,8 @@ __all__ = [
     "answer",
     "apply_import",
     "directory",
+    "ensure_follow_up",
+    "ensure_outcome",
     "follow_up_matrix",
     "follow_ups_for_startup",
     "follow_ups_of",

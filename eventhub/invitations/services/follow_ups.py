@@ -151,3 +151,51 @@ def outcomes_of(occurrence_id: int) -> list[Outcome]:
             sa.select(Outcome).where(Outcome.occurrence_id == occurrence_id).order_by(Outcome.id)
         )
     )
+
+
+def ensure_follow_up(
+    *, occurrence_id: int, investor: InvestorProfile, startup: StartupProfile, now: datetime
+) -> FollowUp:
+    """Mark `startup` in the investor's follow-up interest for the date, if not yet (an
+    outcome of a one-to-one meeting); an existing mark keeps its note and sharing."""
+    follow_up = db.session.scalar(
+        sa.select(FollowUp).where(
+            FollowUp.occurrence_id == occurrence_id,
+            FollowUp.investor_id == investor.id,
+            FollowUp.startup_id == startup.id,
+        )
+    )
+    if follow_up is None:
+        follow_up = FollowUp(
+            occurrence_id=occurrence_id, investor=investor, startup=startup, created_at=now
+        )
+        db.session.add(follow_up)
+        db.session.flush()
+    return follow_up
+
+
+def ensure_outcome(
+    *,
+    occurrence: Occurrence,
+    investor: InvestorProfile,
+    startup: StartupProfile,
+    kind: OutcomeKind,
+    actor_id: int | None,
+    now: datetime,
+) -> Outcome:
+    """Record a meeting or term-sheet outcome for the pair and date once (an outcome of a
+    one-to-one meeting recorded by either side)."""
+    existing = db.session.scalar(
+        sa.select(Outcome).where(
+            Outcome.occurrence_id == occurrence.id,
+            Outcome.investor_id == investor.id,
+            Outcome.startup_id == startup.id,
+            Outcome.kind == kind,
+        )
+    )
+    if existing is not None:
+        return existing
+    return record_outcome(
+        occurrence=occurrence, investor=investor, startup=startup, kind=kind, amount_krw=None,
+        happened_on=now.astimezone(occurrence.tz).date(), note=None, actor_id=actor_id, now=now,
+    )  # fmt: skip

@@ -1,0 +1,152 @@
+"""Dates as plain rows for the public lists (home, center, series pages): one query of the
+columns a list shows, no ORM objects, every label made once in Python.
+
+A list of twenty dates built from ORM occurrences cost about a third of the home page: loading
+the dates with their series and centers into objects, then a dozen attribute lookups and
+filters per date in Jinja (each through its `getattr` machinery, a zone lookup and a
+formatter). A row carries what the template prints, in the reader's language (issue 13,
+docs/benchmarks.md "Public pages").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from functools import lru_cache
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import format_date
+
+from eventhub.centers.models import Center
+from eventhub.core.i18n import current_language
+from eventhub.extensions import db
+from eventhub.series.models import EventSeries, Occurrence, OccurrenceStatus
+
+
+class DateRow(NamedTuple):
+    """One date as a list shows it. A tuple: templates unpack it in their `for` (an attribute
+    lookup in Jinja costs two calls; twenty dates of eight fields, three hundred calls)."""
+
+    id: int
+    start_iso: str  # the UTC start, for <time datetime>
+    anchor: str  # "day-2026-12-10" on the first date of each day when asked for, else ""
+    when: str  # "2026-12-10 14:00 KST (목)"
+    title: str
+    center_name: str
+    cancelled: bool
+    moved: bool
+
+
+# The columns every list selects; add joins and conditions to `date_rows_query()`.
+COLUMNS = (
+    Occurrence.id,
+    Occurrence.start_at,
+    Occurrence.original_start_at,
+    Occurrence.status,
+    EventSeries.timezone,
+    EventSeries.title_ko,
+    EventSeries.title_en,
+    Center.name_ko,
+    Center.name_en,
+)
+
+
+def date_rows_query(*extra: sa.ColumnElement) -> sa.Select:
+    """The dates with their series and center, as columns; `extra` columns come after."""
+    return (
+        sa.select(*COLUMNS, *extra)
+        .join(Occurrence.series)
+        .join(EventSeries.center)
+        .order_by(Occurrence.start_at, Occurrence.id)
+    )
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@lru_cache(maxsize=32)
+def _weekday(language: str, weekday: int) -> str:
+    # 2024-01-01 was a Monday. Babel's formatting costs about 40 us: seven names per language.
+    # `language` is part of the key: Flask-Babel formats in the language being rendered.
+    return format_date(date(2024, 1, 1 + weekday), "EEE")
+
+
+def to_rows(rows: Iterable[sa.Row], *, day_anchors: bool = False) -> tuple[DateRow, ...]:
+    """Rows of `date_rows_query()` as `DateRow`s in the language being rendered; with
+    `day_anchors`, the first date of each local day carries the day's anchor (the home page's
+    calendar links to it)."""
+    korean = current_language() == "ko"
+    language = "ko" if korean else "en"
+    made = []
+    last_day = ""
+    for row in rows:
+        local = row.start_at.astimezone(_zone(row.timezone))
+        day = local.strftime("%Y-%m-%d")
+        title = (row.title_ko or row.title_en) if korean else (row.title_en or row.title_ko)
+        made.append(
+            DateRow(
+                id=row.id,
+                start_iso=row.start_at.isoformat(),
+                anchor=f"day-{day}" if day_anchors and day != last_day else "",
+                when=f"{day} {local.strftime('%H:%M')} {local.tzname()} "
+                f"({_weekday(language, local.weekday())})",
+                title=title or "",
+                center_name=(row.name_ko if korean else row.name_en) or "",
+                cancelled=row.status == OccurrenceStatus.cancelled,
+                moved=row.start_at != row.original_start_at,
+            )
+        )
+        last_day = day
+    return tuple(made)
+
+
+def run(statement: sa.Select, **params: object) -> sa.CursorResult:
+    """A read of plain columns on the request's connection. The public pages' statements are
+    built once, at import, with bound parameters: SQLAlchemy walks every statement it is given
+    to find its compiled form, and for these short lists the walk cost as much as the query
+    (issue 13). Core execution skips the ORM's handling of results, which columns do not need."""
+    return db.session.connection().execute(statement, params)
+
+
+BY_IDS = date_rows_query().where(Occurrence.id.in_(sa.bindparam("ids", expanding=True)))
+
+SERIES_PAGE_SIZE = 12
+_SERIES_NEXT = (
+    date_rows_query()
+    .where(Occurrence.series_id == sa.bindparam("series_id"))
+    .where(Occurrence.end_at >= sa.bindparam("now"))
+    .limit(SERIES_PAGE_SIZE)
+)
+_SERIES_PAST = (
+    date_rows_query()
+    .where(Occurrence.series_id == sa.bindparam("series_id"))
+    .where(Occurrence.end_at < sa.bindparam("now"))
+    .order_by(None)
+    .order_by(Occurrence.start_at.desc(), Occurrence.id.desc())
+    .limit(SERIES_PAGE_SIZE)
+)
+
+CENTER_PAGE_SIZE = 20
+_CENTER_NEXT = (
+    date_rows_query()
+    .where(EventSeries.center_id == sa.bindparam("center_id"))
+    .where(Occurrence.end_at >= sa.bindparam("now"), EventSeries.is_listed)
+    .limit(CENTER_PAGE_SIZE)
+)
+
+
+def series_date_rows(series_id: int, *, now: datetime, upcoming: bool) -> tuple[DateRow, ...]:
+    """A series' next dates (soonest first) or its past ones (latest first), twelve at most,
+    in one query: the series page showed twelve of each after loading every date the series
+    ever had."""
+    statement = _SERIES_NEXT if upcoming else _SERIES_PAST
+    return to_rows(run(statement, series_id=series_id, now=now))
+
+
+def center_date_rows(center_id: int, *, now: datetime) -> tuple[DateRow, ...]:
+    """A center's next listed dates, soonest first, twenty at most, in one query."""
+    return to_rows(run(_CENTER_NEXT, center_id=center_id, now=now))

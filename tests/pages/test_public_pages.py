@@ -1,0 +1,137 @@
+"""The public pages stay live while their HTML is kept (issue 13): what a visitor reads is the
+data of the moment, whatever was rendered for the visitor before; and anonymous pages carry no
+session."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from tests.conftest import make_test_app
+
+
+def _page(client, path: str, language: str = "en") -> str:
+    response = client.get(path, headers={"Accept-Language": language})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _first_date(app, db, series_id: int) -> int:
+    from eventhub.series.models import Occurrence
+
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(Occurrence.id)
+            .where(Occurrence.series_id == series_id)
+            .order_by(Occurrence.start_at)
+            .limit(1)
+        )
+
+
+def test_a_date_added_after_a_visit_shows_at_the_next_visit(client, create_series):
+    first = create_series(title_en="Spring Demo Day", title_ko="봄 데모데이")
+    assert first
+    home = _page(client, "/")
+    assert "Spring Demo Day" in home
+    assert "Autumn Investor Day" not in home
+
+    create_series(
+        title_en="Autumn Investor Day", title_ko="가을 투자자의 날", start_date=date(2026, 12, 9)
+    )
+
+    home = _page(client, "/")
+    assert "Autumn Investor Day" in home
+    assert "Spring Demo Day" in home
+    # The series page and the center page follow too.
+    assert "Autumn Investor Day" in _page(client, "/centers/daegu")
+
+
+def test_a_cancelled_date_shows_cancelled_on_the_next_visit(app, db, client, create_series, clock):
+    from eventhub.scheduling import services
+    from eventhub.series.models import Occurrence
+
+    series_id = create_series()
+    occurrence_id = _first_date(app, db, series_id)
+    assert "badge" not in _page(client, "/").split('class="occurrences"')[1].split("</ul>")[0]
+    before = _page(client, "/series/samsung-venture-partners-day")
+
+    with app.app_context():
+        occurrence = db.session.get(Occurrence, occurrence_id)
+        services.cancel_occurrence(occurrence, reason="Venue flooded", actor_id=None, now=clock)
+        db.session.commit()
+
+    listed = _page(client, "/").split('class="occurrences"')[1].split("</ul>")[0]
+    assert f'href="/occurrences/{occurrence_id}"' in listed
+    assert '<span class="badge">Cancelled</span>' in listed
+    after = _page(client, "/series/samsung-venture-partners-day")
+    assert after != before
+    assert '<span class="badge">Cancelled</span>' in after
+
+
+def test_the_same_list_reads_in_the_visitors_language(client, create_series):
+    create_series(title_en="Samsung Venture Partners Day", title_ko="삼성벤처 파트너스 데이")
+    english = _page(client, "/", "en")
+    korean = _page(client, "/", "ko")
+    assert "Samsung Venture Partners Day" in english
+    assert "삼성벤처 파트너스 데이" not in english
+    assert "삼성벤처 파트너스 데이" in korean
+    assert "Samsung Venture Partners Day" not in korean
+    # Asked again, each language still gets its own.
+    assert _page(client, "/", "en") == english
+
+
+def test_anonymous_public_pages_set_no_cookie(app, db, client, create_series):
+    series_id = create_series()
+    occurrence_id = _first_date(app, db, series_id)
+    for path in (
+        "/",
+        "/?month=2027-01",
+        "/centers/daegu",
+        "/series/samsung-venture-partners-day",
+        f"/occurrences/{occurrence_id}",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers.get("Set-Cookie") is None, path
+
+
+def test_an_anonymous_visitor_switches_language_without_a_token(client, create_series):
+    create_series()
+    response = client.post(
+        "/language",
+        data={"locale": "ko", "next": "/"},
+        headers={"Origin": "http://localhost", "Accept-Language": "en"},
+    )
+    assert response.status_code == 302
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="ko">' in page
+
+
+def test_a_logged_in_user_needs_the_token_to_switch_language(app, db, client, auth):
+    from eventhub.accounts.models import User
+
+    user_id = auth("startup", "founder@example.com")
+    forged = client.post(
+        "/language", data={"locale": "en", "next": "/"}, headers={"Origin": "http://localhost"}
+    )
+    assert forged.status_code == 400
+    with app.app_context():
+        assert db.session.get(User, user_id).locale != "en"
+
+
+def test_each_app_keeps_its_own_fragments(database_url, tmp_path, app, db, create_series):
+    """The subscribe box shows the app's PUBLIC_BASE_URL: a second app with another address
+    shows its own, though the data is the same."""
+    create_series()
+    other = make_test_app(
+        database_url, tmp_path / "other", PUBLIC_BASE_URL="https://events.example.org"
+    )
+    try:
+        ours = _page(app.test_client(), "/")
+        theirs = _page(other.test_client(), "/")
+    finally:
+        with other.app_context():
+            db.engine.dispose()
+    assert "events.example.org" in theirs
+    assert "events.example.org" not in ours
