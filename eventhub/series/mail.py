@@ -38,11 +38,12 @@ def occurrence_invitation(
     end: datetime,
     summary: str,
     attendee: vCalAddress | None,
-    locale: str,
+    locale: str = "ko",
 ) -> Invitation:
     """An emailed calendar event about the occurrence: its venue in the recipient's language
     (`locale`, as the message's text shows it), its page and its center as the organizer,
-    whichever area invites (a startup's slot, an investor's day)."""
+    whichever area invites (a startup's slot, an investor's day). Korean by default, for a
+    caller that writes a location of its own (a meeting's table)."""
     center = occurrence.series.center
     venue = occurrence.venue_in(locale)
     return Invitation(
