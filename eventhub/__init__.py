@@ -170,12 +170,14 @@ def _init_extensions(app: Flask) -> None:
     from eventhub.feeds import versioning as _feed_versioning  # noqa: F401 - listeners
     from eventhub.feeds import views as _feeds_views  # noqa: F401
     from eventhub.invitations import views as _invitations_views  # noqa: F401
+    from eventhub.meetings import services as meetings_services
     from eventhub.meetings import views as _meetings_views  # noqa: F401
     from eventhub.models import load_user
     from eventhub.notifications import views as _notifications_views  # noqa: F401
     from eventhub.pages import views as _pages_views  # noqa: F401
     from eventhub.reports import views as _reports_views  # noqa: F401
     from eventhub.scheduling import views as _series_views  # noqa: F401
+    from eventhub.series.signals import occurrence_changed
     from eventhub.templating import register_template_helpers
 
     configure_logging(app)
@@ -195,6 +197,10 @@ def _init_extensions(app: Flask) -> None:
     login.login_message_category = "info"
     login.user_loader(load_user)
     user_logged_in.connect(remember_locale_at_login, app)
+    # A moved or cancelled date carries its meeting session along (series/signals.py); the
+    # receiver is a module-level function, so blinker's weak reference keeps it, and
+    # connecting it again for another app is a no-op.
+    occurrence_changed.connect(meetings_services.follow_date_change)
 
     init_security(app)
     app.register_blueprint(pages.bp)

@@ -19,7 +19,13 @@ from eventhub.core.outbox import OutboxMessage
 from eventhub.extensions import db
 from eventhub.feeds.models import FeedChange, FeedToken
 from eventhub.invitations.models import FollowUp, Invitation, Outcome
-from eventhub.meetings.models import Meeting, MeetingRequest, MeetingSession, Unavailability
+from eventhub.meetings.models import (
+    Meeting,
+    MeetingRequest,
+    MeetingSession,
+    PersonalLimit,
+    Unavailability,
+)
 from eventhub.notifications.models import Announcement, NotificationPreference
 from eventhub.series.models import (
     EventSeries,
@@ -52,6 +58,7 @@ __all__ = [
     "OutboxMessage",
     "Outcome",
     "PasswordResetToken",
+    "PersonalLimit",
     "PitchSlot",
     "PlanningRequest",
     "ReminderRule",

@@ -166,7 +166,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     # meeting; startup B booked the free slot through the API first (routes run in order), so
     # it takes part too, but another's request or meeting looks missing (404). An admin has
     # no profile of their own (404). Empty forms: a flash says what is missing (303).
-    ("POST", "/meeting-requests/<int:request_id>/<any(up, down, withdraw, decline):verb>"):    (LOGIN,   303,   404,   303,   403,   403,   404),
+    ("POST", "/meeting-requests/<int:request_id>/<any(up, down, withdraw, decline, undecline):verb>"): (LOGIN, 303, 404, 303, 403, 403, 404),
     ("GET", "/meetings"):                                                                      (LOGIN,   200,   200,   200,   403,   403,   404),
     ("POST", "/meetings/<int:meeting_id>/outcome"):                                            (LOGIN,   303,   404,   303,   403,   403,   404),
     ("GET", "/occurrences/<int:occurrence_id>/meetings"):                                      (LOGIN,   200,   200,   200,   403,   403,   404),

@@ -13,7 +13,13 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from eventhub.core.forms import BaseForm as FlaskForm
 from eventhub.core.forms import MultiCheckboxField
@@ -70,7 +76,13 @@ class RequestForm(FlaskForm):
 
 
 class UnavailableForm(FlaskForm):
+    """What a person can do: the times they cannot meet, and how many meetings they want at
+    most (up to the session's limit; the service checks that bound)."""
+
     slots = MultiCheckboxField(_l("Times I cannot meet"), coerce=int)
+    max_meetings = IntegerField(
+        _l("Most meetings I want"), validators=[Optional(), NumberRange(1, 50)]
+    )
 
 
 class MeetingOutcomeForm(FlaskForm):

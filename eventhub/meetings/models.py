@@ -284,3 +284,30 @@ class Unavailability(db.Model):
         sa.ForeignKey("startup_profile.id", ondelete="CASCADE")
     )
     slot_index: Mapped[int]
+
+
+class PersonalLimit(db.Model):
+    """The most meetings one person wants in a session, when lower than the session's limit
+    (they said so on their agenda page). The solver takes the lower of the two."""
+
+    __tablename__ = "meeting_personal_limit"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(investor_id IS NULL) <> (startup_id IS NULL)", name="exactly_one_person"
+        ),
+        sa.CheckConstraint("max_meetings >= 1", name="max_meetings_positive"),
+        sa.UniqueConstraint("session_id", "investor_id"),
+        sa.UniqueConstraint("session_id", "startup_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("meeting_session.id", ondelete="CASCADE"), index=True
+    )
+    investor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("investor_profile.id", ondelete="CASCADE")
+    )
+    startup_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("startup_profile.id", ondelete="CASCADE")
+    )
+    max_meetings: Mapped[int]

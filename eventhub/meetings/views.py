@@ -340,6 +340,8 @@ def agenda(occurrence_id: int):
         for i in session.slot_indexes
     ]
     unavailable.slots.data = sorted(meetings.unavailable_slots(session, person))
+    own_limit = meetings.own_limit(session, person)
+    unavailable.max_meetings.data = min(own_limit or session.max_meetings, session.max_meetings)
     return render_template(
         "meetings/agenda.html",
         session=session,
@@ -388,7 +390,7 @@ def ask(occurrence_id: int):
 
 
 @bp.route(
-    "/meeting-requests/<int:request_id>/<any(up, down, withdraw, decline):verb>",
+    "/meeting-requests/<int:request_id>/<any(up, down, withdraw, decline, undecline):verb>",
     methods=["POST"],
 )
 @require_role(Role.investor, Role.startup)
@@ -414,6 +416,12 @@ def request_action(request_id: int, verb: str):
             done=_("Your request has been withdrawn."),
             back=back,
         )
+    if verb == "undecline":
+        return act_then_redirect(
+            lambda: meetings.undo_decline(meeting_request, person=person, now=now),
+            done=_("Your decline is taken back: the next schedule may place this meeting."),
+            back=back,
+        )
     return act_then_redirect(
         lambda: meetings.decline_request(meeting_request, person=person, now=now),
         done=_("Declined: this meeting will not be scheduled."),
@@ -432,11 +440,17 @@ def unavailable(occurrence_id: int):
     if not form.validate_on_submit():
         flash(_("Choose among the session's meeting times."), "error")
         return redirect(back, code=303)
+    now = utcnow()
+
+    def save() -> None:
+        meetings.set_unavailable(
+            session, person=person, slot_indexes=set(form.slots.data or []), now=now
+        )
+        meetings.set_own_limit(session, person=person, limit=form.max_meetings.data, now=now)
+
     return act_then_redirect(
-        lambda: meetings.set_unavailable(
-            session, person=person, slot_indexes=set(form.slots.data or []), now=utcnow()
-        ),
-        done=_("Saved: the schedule will keep these times free for you."),
+        save,
+        done=_("Saved: the next schedule keeps these times free and your limit."),
         back=back,
     )
 

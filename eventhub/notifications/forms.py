@@ -37,6 +37,7 @@ class ReminderRulesForm(BaseForm):
     unanswered = _rule_field(Audience.unanswered)
     organizers = _rule_field(Audience.organizers)
     offer_expiry = _rule_field(Audience.offer_expiry)
+    meetings = _rule_field(Audience.meetings)
     submit = SubmitField(_l("Save the reminders"))
 
     def rules(self) -> dict[Audience, list[int]]:

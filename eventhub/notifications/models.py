@@ -21,6 +21,9 @@ AUDIENCE_LABELS = {
     Audience.unanswered: _l("Invited investors without an answer"),
     Audience.organizers: _l("Organizers: the line-up digest"),
     Audience.offer_expiry: _l("Startups holding a waitlist offer (before the hold runs out)"),
+    Audience.meetings: _l(
+        "Investors and startups with published one-to-one meetings (before their first one)"
+    ),
 }
 
 

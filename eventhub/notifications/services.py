@@ -1,9 +1,9 @@
 """Reminders that follow changes, announcements, and who wants which mail.
 
 Reminders are outbox rows like every other message, planned per occurrence from the series'
-rules and the current bookings and invitations. Their key names the moment they are about
-(`reminder:startups:booking:42:P1D:20261207T0500Z`), so a reminder for a time that is no longer
-true has a key nobody plans any more:
+rules and the current bookings, invitations and published one-to-one meetings. Their key names
+the moment they are about (`reminder:startups:booking:42:P1D:20261207T0500Z`), so a reminder
+for a time that is no longer true has a key nobody plans any more:
 
 - a change to an occurrence, its slots, a booking or an invitation only records a planning
   request (`eventhub.series.planning`); the planner job then runs `plan_occurrence` once per
@@ -40,6 +40,7 @@ from eventhub.core.urls import external_url
 from eventhub.extensions import db
 from eventhub.invitations import services as invitations
 from eventhub.invitations.models import RsvpStatus
+from eventhub.meetings import services as meetings
 from eventhub.notifications.models import (
     Announcement,
     AnnouncementAudience,
@@ -316,6 +317,17 @@ def plan_occurrence_reminders(occurrence: Occurrence) -> dict[str, PlannedRemind
                 investor.mail_locale,
                 template,
                 partial(invitations.invitation_context, invitation),
+            )
+    if rules[Audience.meetings]:
+        for agenda in meetings.published_agendas(occurrence.id):
+            add(
+                Audience.meetings,
+                agenda.key,
+                agenda.first_starts_at,
+                agenda.email,
+                agenda.locale,
+                "notifications/reminder_meetings",
+                partial(meetings.agenda_mail_context, agenda),
             )
     if rules[Audience.organizers]:
         digest = cache(partial(_digest_context, occurrence))

@@ -56,6 +56,7 @@ from eventhub.series.recurrence import (
     normalize_rrule,
     to_utc,
 )
+from eventhub.series.signals import occurrence_changed
 
 # Series fields that calendars show for every occurrence: changing one is a new version of
 # each future occurrence.
@@ -600,6 +601,11 @@ def _record_change(
         bookings.notify_occurrence_change(occ, method=method, change_id=change.id, now=now)
         invitations.notify_occurrence_change(occ, method=method, change_id=change.id, now=now)
         change.notified_at = now
+    # What hangs on the date in areas above this one (a meeting session) follows it there.
+    occurrence_changed.send(
+        occ, kind=kind, moved_by=occ.start_at - datetime.fromisoformat(before["start_at"]),
+        actor_id=actor_id, now=now,
+    )  # fmt: skip
     audit.record(
         f"occurrence.{kind.value}",
         obj=occ,
@@ -1142,3 +1148,19 @@ def _split_series(
 
 
 # --- Listing ---------------------------------------------------------------------------------
+
+
+def skipped_dates(series_id: int, *, now: datetime, limit: int = 12) -> list[SkippedOccurrence]:
+    """A series' next skipped dates (holidays and closed dates the rule fell on), soonest
+    first: the series page lists twelve."""
+    return list(
+        db.session.scalars(
+            sa.select(SkippedOccurrence)
+            .where(
+                SkippedOccurrence.series_id == series_id,
+                SkippedOccurrence.original_start_at >= now,
+            )
+            .order_by(SkippedOccurrence.original_start_at)
+            .limit(limit)
+        )
+    )

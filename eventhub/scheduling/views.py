@@ -21,6 +21,7 @@ from eventhub.core.clock import utcnow
 from eventhub.core.confirm import ask_to_confirm, is_confirmed
 from eventhub.core.errors import DomainError
 from eventhub.core.htmx import page_or_fragment
+from eventhub.core.i18n import current_language
 from eventhub.core.security import id_arg
 from eventhub.core.web import refusal
 from eventhub.extensions import db
@@ -115,7 +116,7 @@ def summary(series: EventSeries) -> str:
         series.rrule,
         start_date=series.start_date,
         start_time=series.start_time,
-        locale=str(get_locale()),
+        locale=current_language(),
     )
 
 
@@ -134,7 +135,7 @@ def detail(slug: str):
     now = utcnow()
     upcoming = series_date_rows(series.id, now=now, upcoming=True)
     past = series_date_rows(series.id, now=now, upcoming=False)
-    skipped = [s for s in series.skipped if s.original_start_at >= now][:12]
+    skipped = series_services.skipped_dates(series.id, now=now)
     return render_template(
         "series/detail.html",
         series=series,

@@ -43,7 +43,12 @@ def managed_occurrence(occurrence_id: int) -> Occurrence:
 
 
 def series_or_404(slug: str) -> EventSeries:
-    series = db.session.scalar(sa.select(EventSeries).where(EventSeries.slug == slug))
+    # With its center: every page of a series names it (one query instead of two).
+    series = db.session.scalar(
+        sa.select(EventSeries)
+        .where(EventSeries.slug == slug)
+        .options(joinedload(EventSeries.center))
+    )
     if series is None:
         abort(404)
     return series

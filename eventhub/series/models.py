@@ -422,6 +422,7 @@ class Audience(StrEnum):
     unanswered = "unanswered"  # invited investors who have not answered yet (a nudge)
     organizers = "organizers"  # the center's organizers: the line-up, before the occurrence
     offer_expiry = "offer_expiry"  # a startup offered a freed slot, before the hold runs out
+    meetings = "meetings"  # people with published one-to-one meetings, before their first
 
 
 DAY, HOUR = 24 * 60, 60
@@ -432,6 +433,7 @@ DEFAULT_RULES: dict[Audience, tuple[int, ...]] = {
     Audience.unanswered: (5 * DAY,),
     Audience.organizers: (1 * DAY,),
     Audience.offer_expiry: (3 * HOUR,),
+    Audience.meetings: (1 * DAY, 2 * HOUR),
 }
 MAX_OFFSET_MINUTES = 60 * DAY
 

@@ -202,8 +202,9 @@ def test_reminder_rules_page_saves_offsets_and_explains_bad_ones(
     url = f"/organize/series/{slug}/reminders"
     page = client.get(url).get_data(as_text=True)
     assert 'value="7d, 1d, 2h"' in page
+    assert 'value="1d, 2h"' in page  # the meetings' default
     fields = {"startups": "3d", "investors": "", "unanswered": "5d", "organizers": "",
-              "offer_expiry": "3h"}  # fmt: skip
+              "offer_expiry": "3h", "meetings": "30m"}  # fmt: skip
     bad = post_form(client, url, {**fields, "startups": "3 weeks"})
     assert bad.status_code == 422
     assert "is not a time before the event" in bad.get_data(as_text=True)
@@ -212,7 +213,7 @@ def test_reminder_rules_page_saves_offsets_and_explains_bad_ones(
         rules = series_rules.rules_of(series_id)
         assert {a.value: offsets for a, offsets in rules.items()} == {
             "startups": [3 * 1440], "investors": [], "unanswered": [5 * 1440],
-            "organizers": [], "offer_expiry": [180],
+            "organizers": [], "offer_expiry": [180], "meetings": [30],
         }  # fmt: skip
 
 

@@ -1,14 +1,18 @@
 """Meeting use cases: `sessions` (a date's meeting session and who takes part), `requests`
 (ask, rank, withdraw, decline, unavailable times), `schedule` (solve, pin, move, publish, the
-table plan), `agenda` (each person's meetings and their outcomes), `calendar` (the mailed
-invitations and their UIDs) and `errors`. Callers use this package's names
-(`from eventhub.meetings import services as meetings`)."""
+table plan), `dates` (the session follows its date's moves and cancellation), `agenda` (each
+person's meetings and their outcomes), `calendar` (the mailed invitations and their UIDs) and
+`errors`. Callers use this package's names (`from eventhub.meetings import services as
+meetings`)."""
 
 from __future__ import annotations
 
 from eventhub.meetings.services.agenda import (
+    PersonAgenda,
+    agenda_mail_context,
     agenda_of,
     meeting_for,
+    published_agendas,
     published_meetings_of,
     record_meeting_outcome,
 )
@@ -18,6 +22,7 @@ from eventhub.meetings.services.calendar import (
     meeting_summary,
     meeting_uid,
 )
+from eventhub.meetings.services.dates import follow_date_change
 from eventhub.meetings.services.errors import (
     CannotPlace,
     NotParticipant,
@@ -33,11 +38,14 @@ from eventhub.meetings.services.requests import (
     RequestLists,
     decline_request,
     move_rank,
+    own_limit,
     request_for,
     request_meeting,
     requests_of,
+    set_own_limit,
     set_unavailable,
     unavailable_slots,
+    undo_decline,
     withdraw_request,
 )
 from eventhub.meetings.services.schedule import (
@@ -45,6 +53,7 @@ from eventhub.meetings.services.schedule import (
     SolveReport,
     apply_placement,
     build_problem,
+    cancel_session,
     clear_schedule,
     meetings_of,
     move_meeting,
@@ -53,6 +62,7 @@ from eventhub.meetings.services.schedule import (
     requests_in,
     schedule,
     set_pinned,
+    shift_session,
     table_plan,
 )
 from eventhub.meetings.services.sessions import (
@@ -74,6 +84,7 @@ __all__ = [
     "NotParticipant",
     "NotSolved",
     "Person",
+    "PersonAgenda",
     "PlanRow",
     "RequestLists",
     "RequestNotFound",
@@ -84,11 +95,14 @@ __all__ = [
     "SessionValues",
     "SolveReport",
     "accepted_investors",
+    "agenda_mail_context",
     "agenda_of",
     "apply_placement",
     "build_problem",
+    "cancel_session",
     "clear_schedule",
     "decline_request",
+    "follow_date_change",
     "is_investor_of",
     "is_startup_of",
     "meeting_event",
@@ -99,8 +113,10 @@ __all__ = [
     "meetings_of",
     "move_meeting",
     "move_rank",
+    "own_limit",
     "place_meeting",
     "publish_schedule",
+    "published_agendas",
     "published_meetings_of",
     "record_meeting_outcome",
     "registered_bookings",
@@ -113,9 +129,12 @@ __all__ = [
     "schedule",
     "session_of",
     "sessions_of_person",
+    "set_own_limit",
     "set_pinned",
     "set_unavailable",
+    "shift_session",
     "table_plan",
     "unavailable_slots",
+    "undo_decline",
     "withdraw_request",
 ]

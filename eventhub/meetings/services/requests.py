@@ -1,4 +1,5 @@
-"""Requests from both sides: ask (ranked), withdraw, re-rank, decline, and who sees which.
+"""Requests from both sides: ask (ranked), withdraw, re-rank, decline (and take it back), each
+person's unavailable times and own limit, and who sees which.
 
 A request row is a pair (one investor, one startup of the session). Each side's wish is its
 rank (1 first); both set, the request is mutual. Only the two of them and the organizers ever
@@ -16,7 +17,13 @@ from flask_babel import gettext as _
 from eventhub.accounts.models import InvestorProfile, StartupProfile
 from eventhub.core.errors import Conflict, InvalidInput
 from eventhub.extensions import db
-from eventhub.meetings.models import MeetingRequest, MeetingSession, Side, Unavailability
+from eventhub.meetings.models import (
+    MeetingRequest,
+    MeetingSession,
+    PersonalLimit,
+    Side,
+    Unavailability,
+)
 from eventhub.meetings.services.errors import NotParticipant, RequestNotFound, RequestsClosed
 from eventhub.meetings.services.schedule import drop_meeting_of
 from eventhub.meetings.services.sessions import is_investor_of, is_startup_of
@@ -154,6 +161,18 @@ def decline_request(request: MeetingRequest, *, person: Person, now: datetime) -
     db.session.flush()
 
 
+def undo_decline(request: MeetingRequest, *, person: Person, now: datetime) -> None:
+    """Take back one's decline: the request can be scheduled again (from the next solve).
+    Possible until the meetings start, like the decline."""
+    if now >= request.session.starts_at:
+        raise RequestsClosed()
+    if request.declined_by != person.side:
+        raise InvalidInput(_("You have not declined this request."))
+    request.declined_by = None
+    request.declined_at = None
+    db.session.flush()
+
+
 def move_rank(request: MeetingRequest, *, person: Person, up: bool, now: datetime) -> None:
     """Swap one's wish with the one above (or below) it."""
     _require_open(request.session, now)
@@ -233,6 +252,42 @@ def set_unavailable(
                 investor_id=person.profile_id if person.side is Side.investor else None,
                 startup_id=person.profile_id if person.side is Side.startup else None,
                 slot_index=index,
+            )
+        )
+    db.session.flush()
+
+
+def own_limit(session: MeetingSession, person: Person) -> int | None:
+    """The lower limit the person set for themselves, if any."""
+    return db.session.scalar(
+        sa.select(PersonalLimit.max_meetings).where(
+            PersonalLimit.session_id == session.id, person.column(PersonalLimit)
+        )
+    )
+
+
+def set_own_limit(
+    session: MeetingSession, *, person: Person, limit: int | None, now: datetime
+) -> None:
+    """At most `limit` meetings for this person (None, or the session's limit: as the session
+    says). Only lower than the session's: the organizers' limit is what the day can hold.
+    Counts from the next solve; meetings already placed stay until then."""
+    if now >= session.starts_at:
+        raise RequestsClosed()
+    if limit is not None and not 1 <= limit <= session.max_meetings:
+        raise InvalidInput(_("Choose between 1 and %(most)s meetings.", most=session.max_meetings))
+    db.session.execute(
+        sa.delete(PersonalLimit).where(
+            PersonalLimit.session_id == session.id, person.column(PersonalLimit)
+        )
+    )
+    if limit is not None and limit < session.max_meetings:
+        db.session.add(
+            PersonalLimit(
+                session_id=session.id,
+                investor_id=person.profile_id if person.side is Side.investor else None,
+                startup_id=person.profile_id if person.side is Side.startup else None,
+                max_meetings=limit,
             )
         )
     db.session.flush()

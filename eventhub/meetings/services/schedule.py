@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -20,10 +20,17 @@ from eventhub.core import audit
 from eventhub.core.errors import InvalidInput
 from eventhub.extensions import db
 from eventhub.meetings import solver
-from eventhub.meetings.models import Meeting, MeetingRequest, MeetingSession, Unavailability
+from eventhub.meetings.models import (
+    Meeting,
+    MeetingRequest,
+    MeetingSession,
+    PersonalLimit,
+    Unavailability,
+)
 from eventhub.meetings.services.calendar import send_meeting_mail
 from eventhub.meetings.services.errors import CannotPlace, NotSolved, ScheduleLocked
 from eventhub.meetings.services.sessions import accepted_investors, registered_bookings
+from eventhub.series.planning import request_planning
 
 
 def meetings_of(session: MeetingSession) -> list[Meeting]:
@@ -70,14 +77,31 @@ def build_problem(session: MeetingSession) -> solver.Problem:
         )
     )
     pinned, previous = {}, {}
+    pinned_count: dict[solver.Person, int] = defaultdict(int)
     for meeting in meetings_of(session):
         if meeting.request_id in keys:
             target = pinned if meeting.is_pinned else previous
             target[meeting.request_id] = solver.Pin(meeting.slot_index, meeting.table_number)
+            if meeting.is_pinned:
+                pinned_count["investor", meeting.investor_id] += 1
+                pinned_count["startup", meeting.startup_id] += 1
+    # A person's own limit counts when lower than the session's (which may have been lowered
+    # since); what the organizers pinned by hand stays, even beyond a limit.
+    limits: dict[solver.Person, int] = {
+        (("investor", p.investor_id) if p.investor_id else ("startup", p.startup_id)): min(
+            p.max_meetings, session.max_meetings
+        )
+        for p in db.session.scalars(
+            sa.select(PersonalLimit).where(PersonalLimit.session_id == session.id)
+        )
+    }
+    for person, count in pinned_count.items():
+        if count > limits.get(person, session.max_meetings):
+            limits[person] = count
     return solver.Problem(
         times=session.slot_count, tables=session.table_count, pairs=pairs,
-        default_limit=session.max_meetings, unavailable=unavailable, pinned=pinned,
-        previous=previous,
+        default_limit=session.max_meetings, limits=limits, unavailable=unavailable,
+        pinned=pinned, previous=previous,
     )  # fmt: skip
 
 
@@ -94,6 +118,8 @@ def _announce(
     if session.published_at is None:
         return
     request.calendar_sequence += 1
+    # The reminders of the day list each person's meetings: re-planned after this commits.
+    request_planning(session.occurrence_id)
     send_meeting_mail(
         request, slot_index=slot_index, table=table, method=method, event=event, now=now
     )
@@ -277,9 +303,7 @@ def set_pinned(meeting: Meeting, *, pinned: bool, actor_id: int | None, now: dat
                  actor_id=actor_id, now=now)  # fmt: skip
 
 
-def clear_schedule(session: MeetingSession, *, actor_id: int | None, now: datetime) -> int:
-    """Remove every meeting (pinned ones too); the people are told if it was published."""
-    _require_before_start(session, now)
+def _clear(session: MeetingSession, *, now: datetime) -> list[Meeting]:
     meetings = meetings_of(session)
     for meeting in meetings:
         _drop(meeting, now=now)
@@ -287,8 +311,54 @@ def clear_schedule(session: MeetingSession, *, actor_id: int | None, now: dateti
     session.solve_status = session.solve_objective = session.solve_bound = None
     session.solve_seconds = None
     db.session.flush()
+    return meetings
+
+
+def clear_schedule(session: MeetingSession, *, actor_id: int | None, now: datetime) -> int:
+    """Remove every meeting (pinned ones too); the people are told if it was published."""
+    _require_before_start(session, now)
+    meetings = _clear(session, now=now)
     audit.record("meetings.cleared", obj=session, actor_id=actor_id, now=now,
                  center_id=session.occurrence.series.center_id, removed=len(meetings))  # fmt: skip
+    return len(meetings)
+
+
+def shift_session(session: MeetingSession, *, by: timedelta, now: datetime) -> int:
+    """The date moved by `by`: the session and every meeting move with it (the times are
+    counted from the session's start), and the request deadline too unless it has passed.
+    Published meetings are sent again (REQUEST, higher SEQUENCE). Returns how many were."""
+    if not by:
+        return 0
+    if session.requests_close_at > now:
+        # Closed requests stay closed: a schedule solved after the deadline stays final.
+        session.requests_close_at += by
+    session.starts_at += by
+    session.ends_at += by
+    return resend_session(session, event="moved", now=now)
+
+
+def resend_session(session: MeetingSession, *, event: str, now: datetime) -> int:
+    """What every meeting's invitation says changed (its time, its venue): if published, each
+    is sent again (REQUEST, higher SEQUENCE) with the mail `event`. Returns how many were."""
+    session.updated_at = now  # the calendar's DTSTAMP
+    meetings = meetings_of(session)
+    for meeting in meetings:
+        _announce(
+            meeting.request, slot_index=meeting.slot_index, table=meeting.table_number,
+            method="REQUEST", event=event, now=now,
+        )  # fmt: skip
+    db.session.flush()
+    return len(meetings) if session.published_at is not None else 0
+
+
+def cancel_session(session: MeetingSession, *, now: datetime) -> int:
+    """The date was cancelled: every meeting is cancelled (CANCEL to both people if the
+    schedule was published) and removed, and the session is unpublished; the requests stay,
+    so a restored date is scheduled and published again. Returns how many meetings there were."""
+    meetings = _clear(session, now=now)
+    session.published_at = None
+    session.updated_at = now
+    db.session.flush()
     return len(meetings)
 
 
@@ -310,6 +380,7 @@ def publish_schedule(session: MeetingSession, *, actor_id: int | None, now: date
     if not meetings:
         raise InvalidInput(_("There is nothing to publish yet: schedule the meetings first."))
     session.published_at = now
+    request_planning(session.occurrence_id)  # the meeting reminders (notifications)
     for meeting in meetings:
         send_meeting_mail(
             meeting.request, slot_index=meeting.slot_index, table=meeting.table_number,
