@@ -324,6 +324,7 @@ def test_organizer_reads_the_reports_imports_investors_and_is_asked_before_remov
     """The quarterly report, the public summary, the import page and its preview, and both
     ways a destructive action asks first: the dialog (desk.js) and the page the server answers
     when no dialog ran (a form sent without its script)."""
+    from eventhub.bookings import services as bookings
     from eventhub.centers.models import Center
     from eventhub.extensions import db
     from eventhub.series.models import EventSeries, Occurrence
@@ -332,11 +333,16 @@ def test_organizer_reads_the_reports_imports_investors_and_is_asked_before_remov
     with app.app_context():
         daegu = db.session.scalar(sa.select(Center).where(Center.slug == "daegu"))
         daegu.shows_public_summary = True
-        occurrence_id = db.session.scalar(
-            sa.select(Occurrence.id)
-            .join(EventSeries)
-            .where(EventSeries.center_id == daegu.id, Occurrence.start_at > now)
-            .order_by(Occurrence.start_at)
+        # The first upcoming date with a free slot (one to remove).
+        occurrence_id = next(
+            occurrence.id
+            for occurrence in db.session.scalars(
+                sa.select(Occurrence)
+                .join(EventSeries)
+                .where(EventSeries.center_id == daegu.id, Occurrence.start_at > now)
+                .order_by(Occurrence.start_at)
+            )
+            if bookings.free_slots(occurrence.id)
         )
         db.session.commit()
     quarter = f"{now.year}-Q{(now.month - 1) // 3 + 1}"
