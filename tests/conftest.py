@@ -189,6 +189,14 @@ def clock() -> datetime:
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+# The token in forms and in the page's csrf-token meta (for htmx) carries the second it was
+# made: two renders of the same page differ by it when a second passes between them.
+TOKENS_RE = re.compile(r'(name="csrf_token" value|name="csrf-token" content)="[^"]*"')
+
+
+def without_tokens(page: str) -> str:
+    """A page with its CSRF tokens taken out, to compare two renders of it."""
+    return TOKENS_RE.sub("", page)
 
 
 def csrf_token(client: FlaskClient, url: str, headers: dict[str, str] | None = None) -> str:

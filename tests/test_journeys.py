@@ -122,7 +122,8 @@ class Journey:
         page.screenshot(path=str(shot), full_page=True)
 
     def open_menu(self) -> None:
-        """On a phone the menu is folded behind its button."""
+        """On a phone the menu is folded behind its button (which app.js shows once loaded)."""
+        self.page.wait_for_load_state("load")
         toggle = self.page.locator(".menu-toggle")
         if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
             toggle.click()
@@ -229,6 +230,8 @@ def test_founder_signs_up_answers_the_intake_and_books_a_slot(
             book.first.click()
         else:
             page.locator("form[action$='/apply'] button[type=submit]").click()
+        # htmx replaces the booking box in place: wait for its message, not for a page load.
+        page.locator("#flashes .flash-success").wait_for()
         assert page.locator(".flash-success").count() == 1
         journey.check("booked")
         page.goto(live_server + "/start")
@@ -298,8 +301,84 @@ def test_admin_reads_the_national_view_and_manages_users_and_centers(
                            ("/admin/centers", "admin-centers")]:  # fmt: skip
             page.goto(live_server + path)
             journey.check(name)
+        # The edit forms: a user (role, memberships) and a center (names, figures shown).
+        page.goto(live_server + "/admin/users?q=organizer.daegu")
+        page.locator("main a[href^='/admin/users/']").first.click()
+        journey.check("admin-user-edit")
+        page.goto(live_server + "/admin/centers/daegu")
+        journey.check("admin-center-edit")
 
     run_journey(browser, live_server, axe_source, "admin", steps)
+
+
+IMPORT_CSV = (
+    b"email,firm,person_name,stages\n"
+    b"new.vc@fund.example,Journey Fund,Park,seed;series_a\n"
+    b"not-an-email,Broken Fund,Kim,seed\n"
+)
+
+
+def test_organizer_reads_the_reports_imports_investors_and_is_asked_before_removing(
+    app, live_server, browser, axe_source
+):
+    """The quarterly report, the public summary, the import page and its preview, and both
+    ways a destructive action asks first: the dialog (desk.js) and the page the server answers
+    when no dialog ran (a form sent without its script)."""
+    from eventhub.bookings import services as bookings
+    from eventhub.centers.models import Center
+    from eventhub.extensions import db
+    from eventhub.series.models import EventSeries, Occurrence
+
+    now = datetime.now(UTC)
+    with app.app_context():
+        daegu = db.session.scalar(sa.select(Center).where(Center.slug == "daegu"))
+        daegu.shows_public_summary = True
+        # The first upcoming date with a free slot (one to remove).
+        occurrence_id = next(
+            occurrence.id
+            for occurrence in db.session.scalars(
+                sa.select(Occurrence)
+                .join(EventSeries)
+                .where(EventSeries.center_id == daegu.id, Occurrence.start_at > now)
+                .order_by(Occurrence.start_at)
+            )
+            if bookings.free_slots(occurrence.id)
+        )
+        db.session.commit()
+    quarter = f"{now.year}-Q{(now.month - 1) // 3 + 1}"
+
+    def steps(journey: Journey, locale: str, screen: str) -> None:
+        page = journey.page
+        journey.log_in("organizer.daegu@eventhub.example")
+        page.goto(f"{live_server}/dashboard/daegu/report/{quarter}")
+        journey.check("quarterly")
+        page.goto(live_server + "/centers/daegu/summary")
+        journey.check("public-summary")
+        page.goto(live_server + "/organize/investors/import")
+        journey.check("import")
+        page.set_input_files(
+            "main input[type=file]",
+            files=[{"name": "investors.csv", "mimeType": "text/csv", "buffer": IMPORT_CSV}],
+        )
+        page.locator("main form[enctype] button[type=submit]").click()
+        assert page.locator("table.import-preview tbody tr").count() == 2
+        journey.check("import-preview")
+
+        page.goto(f"{live_server}/organize/occurrences/{occurrence_id}/bookings")
+        journey.check("desk")
+        remove = page.locator("form[action$='/remove']").first
+        remove.locator("button").click()
+        page.locator("dialog.confirm-dialog").wait_for()
+        journey.check("confirm-dialog")
+        page.locator("dialog.confirm-dialog button:not(.danger)").click()
+        # Sent without desk.js and htmx (form.submit() fires no submit event): the server asks.
+        remove.evaluate("form => form.submit()")
+        page.locator(".confirm-step").wait_for()
+        journey.check("confirm-page")
+        page.locator(".confirm-step a").click()
+        assert page.url == f"{live_server}/organize/occurrences/{occurrence_id}/bookings"
+
+    run_journey(browser, live_server, axe_source, "organizer-more", steps)
 
 
 def test_page_checks_report_overflow_axe_and_csp_problems(browser, axe_source):

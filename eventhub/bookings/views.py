@@ -40,6 +40,7 @@ from eventhub.bookings.models import APPLICATIONS, Booking, BookingStatus, Pitch
 from eventhub.core.clock import utcnow
 from eventhub.core.confirm import ask_to_confirm, is_confirmed
 from eventhub.core.errors import DomainError, InvalidInput
+from eventhub.core.htmx import page_or_fragment
 from eventhub.core.security import is_id
 from eventhub.core.urls import is_safe_redirect
 from eventhub.core.web import act_then_redirect, refusal
@@ -303,8 +304,10 @@ def manage(occurrence_id: int):
     occurrence = managed_occurrence(occurrence_id)
     rows = bookings.occurrence_bookings(occurrence_id)
     applications = [b for b in rows if b.status in APPLICATIONS]
-    return render_template(
+    # After an action sent by htmx (which follows the action's redirect here), the desk alone.
+    return page_or_fragment(
         "bookings/manage.html",
+        "bookings/_desk.html",
         slots_by_id={slot.id: slot for slot in bookings.slots_of(occurrence_id)},
         preselected={
             b.id: getattr(bookings.preferred_free_slot(b), "id", None) for b in applications

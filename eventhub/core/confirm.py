@@ -9,7 +9,9 @@ marked `data-confirm`) and adds the field itself, so one click and one answer ar
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import Response, make_response, render_template, request
+
+from eventhub.core.htmx import swap_whole_main
 
 CONFIRM_FIELD = "confirmed"
 
@@ -19,15 +21,16 @@ def is_confirmed() -> bool:
     return request.form.get(CONFIRM_FIELD) == "yes"
 
 
-def ask_to_confirm(*, question: str, consequence: str, button: str, back: str) -> str:
+def ask_to_confirm(*, question: str, consequence: str, button: str, back: str) -> Response:
     """The page that asks again, re-posting the request's fields (not its CSRF token, which
-    the page renders afresh) to the same address."""
+    the page renders afresh) to the same address. Asked by htmx (a form whose dialog did not
+    run), it replaces the page's main part rather than the part the form updates."""
     fields = [
         (name, value)
         for name, value in request.form.items(multi=True)
         if name not in ("csrf_token", CONFIRM_FIELD)
     ]
-    return render_template(
+    page = render_template(
         "confirm.html",
         question=question,
         consequence=consequence,
@@ -36,3 +39,4 @@ def ask_to_confirm(*, question: str, consequence: str, button: str, back: str) -
         action=request.path,
         fields=fields,
     )
+    return swap_whole_main(make_response(page))

@@ -191,6 +191,31 @@ def _location(name: str | None, address: str | None, link: str | None) -> SafeTe
     return text(", ".join(part for part in (name, address, link) if part))
 
 
+OTHER_LOCALE = {"ko": "en", "en": "ko"}
+
+
+def _place(occurrence: Any, series: EventSeries, locale: str) -> str:
+    """The venue's name and address in `locale`, field by field from the date's own venue or
+    else the series': English falls back to the Korean of the same source, so a date's own
+    Korean venue is never paired with the series' English one (`Occurrence.venue_in`)."""
+    parts = []
+    for field in ("venue_name", "venue_address"):
+        source = occurrence if occurrence is not None and getattr(occurrence, field) else series
+        korean = getattr(source, field)
+        parts.append((getattr(source, f"{field}_en") or korean) if locale == "en" else korean)
+    return ", ".join(part for part in parts if part)
+
+
+def _venue_text(occurrence: Any, series: EventSeries, locales: tuple[str, ...]) -> str:
+    """The venue in each of `locales` (one, or both with the first one first), each once."""
+    texts: list[str] = []
+    for locale in locales:
+        place = _place(occurrence, series, locale)
+        if place and place not in texts:
+            texts.append(place)
+    return " / ".join(texts)
+
+
 def _until_in_utc(rule: str, tz: ZoneInfo) -> str:
     """Our stored UNTIL is wall-clock time; with a TZID'd DTSTART RFC 5545 wants it in UTC."""
 
@@ -287,7 +312,8 @@ def dst_sensitive_reference(local: datetime, duration: timedelta, tz: ZoneInfo) 
 FEED_COLUMNS = (
     Occurrence.id, Occurrence.series_id, Occurrence.original_start_at, Occurrence.start_at,
     Occurrence.end_at, Occurrence.status, Occurrence.cancel_reason, Occurrence.venue_name,
-    Occurrence.venue_address, Occurrence.online_url, Occurrence.is_detached,
+    Occurrence.venue_address, Occurrence.venue_name_en, Occurrence.venue_address_en,
+    Occurrence.online_url, Occurrence.is_detached,
     Occurrence.sequence, Occurrence.changed_at,
 )  # fmt: skip
 
@@ -331,6 +357,8 @@ class SeriesParts:
     """What every event of one series shares, computed once per series and render.
 
     `tzids` collects the zones the events are written in, for the document's VTIMEZONEs.
+    A feed with an owner (`bilingual_venue=False`) names the venue in the owner's language; a
+    public one, read by anyone, in `locale` first and then in the other language.
     """
 
     def __init__(
@@ -339,9 +367,12 @@ class SeriesParts:
         locale: str,
         links: Links | None = None,
         tzids: set[str] | None = None,
+        *,
+        bilingual_venue: bool = False,
     ) -> None:
         self.series = series
         self.locale = locale
+        self.venue_locales = (locale, OTHER_LOCALE[locale]) if bilingual_venue else (locale,)
         self.links = links or Links()
         self.tzids = set() if tzids is None else tzids
         self.tz = series.tz
@@ -351,7 +382,9 @@ class SeriesParts:
         self.summary = text(title(series, locale))
         self.cancelled_summary = text(CANCELLED_PREFIX[locale] + title(series, locale))
         self.contact = contact(series.center)
-        self.location = _location(series.venue_name, series.venue_address, series.online_url)
+        self.location = _location(
+            _venue_text(None, series, self.venue_locales), None, series.online_url
+        )
         self.changed_at = series.changed_at.astimezone(UTC)
         description = series.description_ko if locale == "ko" else series.description_en
         # Cleaned once here; the parts joined to it per event are cleaned on their own, and
@@ -379,8 +412,8 @@ class SeriesParts:
             return self.location
         series = self.series
         return _location(
-            occurrence.venue_name or series.venue_name,
-            occurrence.venue_address or series.venue_address,
+            _venue_text(occurrence, series, self.venue_locales),
+            None,
             occurrence.online_url or series.online_url,
         )
 
@@ -520,13 +553,20 @@ class SeriesParts:
 # --- Documents -----------------------------------------------------------------------------------
 
 
-def series_document(document: Calendar, series_list: list[EventSeries], *, locale: str) -> Calendar:
+def series_document(
+    document: Calendar,
+    series_list: list[EventSeries],
+    *,
+    locale: str,
+    bilingual_venue: bool = False,
+) -> Calendar:
     """The master events, overrides and one-offs of all the series, in one document."""
     rows = occurrences_by_series([s.id for s in series_list])
     links, tzids = Links(), set()
     entries = []
     for series in series_list:
-        entries.extend(SeriesParts(series, locale, links, tzids).entries(rows[series.id]))
+        parts = SeriesParts(series, locale, links, tzids, bilingual_venue=bilingual_venue)
+        entries.extend(parts.entries(rows[series.id]))
     entries.sort(key=lambda entry: entry[0])
     return _add(document, [event for _, event in entries], tzids)
 

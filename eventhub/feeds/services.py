@@ -99,7 +99,10 @@ def build_series_calendar(scope: FeedScope, *, locale: str) -> Calendar:
     zones = {s.timezone for s in series_list}
     tz = series_list[0].timezone if len(zones) == 1 else "Asia/Seoul"
     document = build.calendar(name=name, description=description, timezone=tz)
-    return build.series_document(document, series_list, locale=locale)
+    # A public feed has no owner whose language to use: it names the venue in both.
+    return build.series_document(
+        document, series_list, locale=locale, bilingual_venue=scope.kind in PUBLIC_KINDS
+    )
 
 
 def render(scope: FeedScope, *, locale: str) -> bytes:
@@ -406,6 +409,7 @@ def single_occurrence(occurrence: Occurrence, *, locale: str) -> bytes:
     document = build.calendar(
         name=title(series, locale), description=title(series, locale), timezone=series.timezone
     )
-    event = build.SeriesParts(series, locale).occurrence_event(occurrence)
+    # A file anyone may download: the venue in both languages, the page's first.
+    event = build.SeriesParts(series, locale, bilingual_venue=True).occurrence_event(occurrence)
     put(event, "uid", occurrence_uid(occurrence.id))
     return build.finish(document, [event])

@@ -16,6 +16,7 @@ from eventhub.bookings import exports
 from eventhub.centers import services as centers
 from eventhub.core.clock import utcnow
 from eventhub.core.errors import DomainError, InvalidInput, NotFound
+from eventhub.core.htmx import page_or_fragment
 from eventhub.core.urls import is_safe_redirect
 from eventhub.core.web import act_then_redirect, refusal
 from eventhub.extensions import db
@@ -436,8 +437,10 @@ def mine():
         if investor
         else []
     )
-    return render_template(
+    # After answering from the list through htmx (which follows the redirect here), the list.
+    return page_or_fragment(
         "invitations/mine.html",
+        "invitations/_mine_list.html",
         rows=rows,
         token=invitations.rsvp_token,
         form=AnswerForm(),

@@ -20,6 +20,7 @@ from eventhub.centers.access import managed_center
 from eventhub.core.clock import utcnow
 from eventhub.core.confirm import ask_to_confirm, is_confirmed
 from eventhub.core.errors import DomainError
+from eventhub.core.htmx import page_or_fragment
 from eventhub.core.i18n import current_language
 from eventhub.core.security import id_arg
 from eventhub.core.web import refusal
@@ -157,8 +158,10 @@ def occurrence(occurrence_id: int):
     grid = bookings.slot_grid(occ.id)
     my_booking = bookings.active_booking_of(occ.id, startup) if startup else None
     open_now = occ.registration_is_open(now)
-    return render_template(
+    # After booking, applying or joining the waitlist through htmx, the booking box alone.
+    return page_or_fragment(
         "series/occurrence.html",
+        "bookings/_register.html",
         occurrence=occ,
         series=occ.series,
         can_organize=organizer,

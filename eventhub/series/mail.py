@@ -38,11 +38,14 @@ def occurrence_invitation(
     end: datetime,
     summary: str,
     attendee: vCalAddress | None,
+    locale: str = "ko",
 ) -> Invitation:
-    """An emailed calendar event about the occurrence: its venue, its page and its center as
-    the organizer, whichever area invites (a startup's slot, an investor's day)."""
+    """An emailed calendar event about the occurrence: its venue in the recipient's language
+    (`locale`, as the message's text shows it), its page and its center as the organizer,
+    whichever area invites (a startup's slot, an investor's day). Korean by default, for a
+    caller that writes a location of its own (a meeting's table)."""
     center = occurrence.series.center
-    venue = (occurrence.effective_venue_name, occurrence.effective_venue_address)
+    venue = occurrence.venue_in(locale)
     return Invitation(
         method=method,
         uid=uid,

@@ -57,62 +57,89 @@
     });
   }
 
+  // Listeners sit on the document, not on the forms and rows, so that the parts htmx puts
+  // in after an action (the screening desk, the slot grid) ask and drag like the first ones.
+  // A form htmx sends (hx-post) asks through htmx's own hook, which then sends it once;
+  // any other form asks on submit and is submitted again after "Yes".
+  function isHtmxForm(form) {
+    return window.htmx !== undefined && form.hasAttribute("hx-post");
+  }
+
   function wireConfirmations() {
-    for (const form of document.querySelectorAll("form[data-confirm]")) {
-      form.addEventListener("submit", (event) => {
-        if (form.dataset.asked === "yes" || !needsConfirmation(form, event.submitter)) return;
-        event.preventDefault();
-        const submitter = event.submitter;
-        ask(form.dataset.confirm).then((yes) => {
-          if (!yes) return;
-          markConfirmed(form);
-          form.dataset.asked = "yes";
-          form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
-        });
+    document.addEventListener("submit", (event) => {
+      const form = event.target;
+      if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-confirm")) return;
+      if (isHtmxForm(form)) return;
+      if (form.dataset.asked === "yes" || !needsConfirmation(form, event.submitter)) return;
+      event.preventDefault();
+      const submitter = event.submitter;
+      ask(form.dataset.confirm).then((yes) => {
+        if (!yes) return;
+        markConfirmed(form);
+        form.dataset.asked = "yes";
+        form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
       });
-    }
+    });
+    document.addEventListener("htmx:confirm", (event) => {
+      const form = event.detail.elt;
+      if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-confirm")) return;
+      const trigger = event.detail.triggeringEvent;
+      if (!needsConfirmation(form, trigger && trigger.submitter)) return;
+      event.preventDefault();
+      ask(form.dataset.confirm).then((yes) => {
+        if (!yes) return;
+        markConfirmed(form);
+        event.detail.issueRequest(true);
+      });
+    });
   }
 
   // Drag a booked row onto a free row: the row's own Move form is sent with that slot. The
   // keyboard way is the same form: choose the slot in the list and press Move.
   function wireSlotGrid() {
-    for (const grid of document.querySelectorAll("[data-slot-grid]")) {
-      let dragged = null;
-      grid.addEventListener("dragstart", (event) => {
-        const row = event.target.closest("[data-move-booking]");
-        if (!row) return;
-        dragged = row.dataset.moveBooking;
-        event.dataTransfer.setData("text/plain", dragged);
-        event.dataTransfer.effectAllowed = "move";
-        row.classList.add("dragging");
-      });
-      grid.addEventListener("dragend", (event) => {
-        const row = event.target.closest("[data-move-booking]");
-        if (row) row.classList.remove("dragging");
-        for (const over of grid.querySelectorAll(".drop-over")) over.classList.remove("drop-over");
-      });
-      grid.addEventListener("dragover", (event) => {
-        const target = event.target.closest("[data-drop-slot]");
-        if (!target || dragged === null) return;
-        event.preventDefault();
-        target.classList.add("drop-over");
-      });
-      grid.addEventListener("dragleave", (event) => {
-        const target = event.target.closest("[data-drop-slot]");
-        if (target) target.classList.remove("drop-over");
-      });
-      grid.addEventListener("drop", (event) => {
-        const target = event.target.closest("[data-drop-slot]");
-        if (!target || dragged === null) return;
-        event.preventDefault();
-        const form = grid.querySelector(`form[data-move-form="${dragged}"]`);
-        const select = form && form.querySelector('select[name="slot_id"]');
-        if (!select) return;
-        select.value = target.dataset.dropSlot;
-        dragged = null;
-        form.requestSubmit();
-      });
-    }
+    let dragged = null;
+    const inGrid = (event, selector) => {
+      const element = event.target instanceof Element ? event.target.closest(selector) : null;
+      return element && element.closest("[data-slot-grid]") ? element : null;
+    };
+    document.addEventListener("dragstart", (event) => {
+      const row = inGrid(event, "[data-move-booking]");
+      if (!row) return;
+      dragged = row.dataset.moveBooking;
+      event.dataTransfer.setData("text/plain", dragged);
+      event.dataTransfer.effectAllowed = "move";
+      row.classList.add("dragging");
+    });
+    document.addEventListener("dragend", (event) => {
+      const row = inGrid(event, "[data-move-booking]");
+      if (row) row.classList.remove("dragging");
+      for (const over of document.querySelectorAll(".drop-over")) {
+        over.classList.remove("drop-over");
+      }
+      dragged = null;
+    });
+    document.addEventListener("dragover", (event) => {
+      const target = inGrid(event, "[data-drop-slot]");
+      if (!target || dragged === null) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "move";
+      target.classList.add("drop-over");
+    });
+    document.addEventListener("dragleave", (event) => {
+      const target = inGrid(event, "[data-drop-slot]");
+      if (target) target.classList.remove("drop-over");
+    });
+    document.addEventListener("drop", (event) => {
+      const target = inGrid(event, "[data-drop-slot]");
+      if (!target || dragged === null) return;
+      event.preventDefault();
+      const form = document.querySelector(`form[data-move-form="${dragged}"]`);
+      const select = form && form.querySelector('select[name="slot_id"]');
+      dragged = null;
+      if (!select) return;
+      select.value = target.dataset.dropSlot;
+      form.requestSubmit();
+    });
   }
 
   // Copy buttons: copy the text of the element named by data-copy (an input's value).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from eventhub.accounts.models import Stage, StartupProfile
 from eventhub.bookings import services as bookings
 from eventhub.bookings.models import Booking, BookingStatus, PitchSlot
 from eventhub.series.models import BookingMode, Occurrence
-from tests.conftest import post_form
+from tests.conftest import csrf_token, post_form
 
 
 @pytest.fixture
@@ -225,3 +226,63 @@ def test_destructive_forms_on_the_desk_ask_in_the_browser_too(app, db, client, d
     assert 'data-confirm="Remove slot 4?"' in page
     assert 'data-confirm-when="reject"' in page
     assert "desk.js" in page
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_desk_answers_htmx_with_the_desk_alone_and_a_browser_with_the_whole_page(
+    app, db, client, desk
+):
+    page = client.get(desk["url"])
+    part = client.get(desk["url"], headers=HTMX)
+    body = part.get_data(as_text=True).strip()
+    assert page.get_data(as_text=True).startswith("<!doctype html>")
+    assert body.startswith('<div id="desk" class="desk" hx-target="this" hx-swap="outerHTML"')
+    assert "<html" not in body
+    assert body.count('<article class="application"') == 3
+    assert re.search(r'</div>\s*<div id="flashes" hx-swap-oob="innerHTML">\s*</div>$', body)
+    # A cache must not hand the fragment to a browser asking for the page, or the reverse.
+    assert (page.headers["Vary"], part.headers["Vary"]) == ("HX-Request, Cookie",) * 2
+
+
+def test_a_move_sent_by_htmx_comes_back_as_the_desk_with_its_message(app, db, client, desk):
+    booking_id, (first, _, third, _) = desk["booking_ids"][0], desk["slot_ids"]
+    post_form(
+        client, f"/organize/bookings/{booking_id}/approve", {"slot_id": first},
+        form_url=desk["url"],
+    )  # fmt: skip
+    client.get(desk["url"])  # shows (and so uses up) the approval's message
+    token = csrf_token(client, desk["url"])
+    moved = client.post(
+        f"/organize/bookings/{booking_id}/assign",
+        data={"csrf_token": token, "slot_id": third},
+        headers=HTMX,
+    )
+    assert (moved.status_code, moved.headers["Location"]) == (303, desk["url"])
+    # The browser follows the redirect with the same headers: the desk, and the message.
+    body = client.get(moved.headers["Location"], headers=HTMX).get_data(as_text=True)
+    assert _booking(app, db, booking_id).slot_id == third
+    row = re.search(rf'<tr class="slot-held" id="slot-row-{third}"[^>]*>', body).group(0)
+    assert f'data-move-booking="{booking_id}"' in row
+    assert re.findall(r'<li class="flash flash-(\w+)">([^<]*)</li>', body) == [
+        ("success", "Saved.")
+    ]
+
+
+def test_a_confirmation_asked_of_htmx_replaces_the_page_s_main_part(app, db, client, desk):
+    slot_id = desk["slot_ids"][-1]
+    token = csrf_token(client, desk["url"])
+    asked = client.post(
+        f"/organize/slots/{slot_id}/remove", data={"csrf_token": token}, headers=HTMX
+    )
+    plain = client.post(f"/organize/slots/{slot_id}/remove", data={"csrf_token": token})
+    assert asked.status_code == 200
+    assert {k: v for k, v in asked.headers.items() if k.startswith("HX-")} == {
+        "HX-Retarget": "#content",
+        "HX-Reselect": "#content",
+        "HX-Reswap": "outerHTML",
+    }
+    assert [k for k, _ in plain.headers.items() if k.startswith("HX-")] == []
+    with app.app_context():
+        assert db.session.get(PitchSlot, slot_id) is not None

@@ -34,7 +34,7 @@ def test_investor_answers_from_the_list_and_sees_the_answer_pressed(
         "/login", data={"csrf_token": token, "email": "vc@hanbit.example", "password": PASSWORD}
     )
     page = client.get("/investor/invitations").get_data(as_text=True)
-    action = re.search(r'<form method="post" action="(/rsvp/[^"]+)" class="answers">', page)
+    action = re.search(r'<form method="post" action="(/rsvp/[^"]+)" class="answers"', page)
     assert action is not None
     assert f"/calendar/occurrences/{occurrence_id}.ics" in page
     answered = post_form(
@@ -46,8 +46,42 @@ def test_investor_answers_from_the_list_and_sees_the_answer_pressed(
     with app.app_context():
         assert db.session.get(Invitation, invitation_id).status == RsvpStatus.tentative
     page = client.get("/investor/invitations").get_data(as_text=True)
-    assert re.search(r'value="tentative" aria-pressed="true" class="answer-current"', page)
-    assert re.search(r'value="accepted" aria-pressed="false"', page)
+    assert re.search(
+        r'value="tentative" id="[^"]+" aria-pressed="true" class="answer-current"', page
+    )
+    assert re.search(r'value="accepted" id="[^"]+" aria-pressed="false"', page)
+
+
+def test_an_answer_sent_by_htmx_comes_back_as_the_list_with_its_message(
+    app, db, client, create_user, invitation_token
+):
+    _, invitation_id = invitation_token
+    user_id = create_user("vc@hanbit.example", role="investor", locale="en")
+    with app.app_context():
+        db.session.get(Invitation, invitation_id).investor.user_id = user_id
+        db.session.commit()
+    token = csrf_token(client, "/login")
+    client.post(
+        "/login", data={"csrf_token": token, "email": "vc@hanbit.example", "password": PASSWORD}
+    )
+    page = client.get("/investor/invitations").get_data(as_text=True)
+    action = re.search(r'class="answers" hx-post="(/rsvp/[^"]+)"', page).group(1)
+    answered = client.post(
+        action,
+        data={"csrf_token": csrf_token(client, "/investor/invitations"), "answer": "accepted",
+              "next": "/investor/invitations"},
+        headers={"HX-Request": "true"},
+    )  # fmt: skip
+    body = client.get(answered.headers["Location"], headers={"HX-Request": "true"})
+    text = body.get_data(as_text=True).strip()
+    assert text.startswith('<ul class="occurrences invitation-list" id="invitation-list"')
+    assert "<html" not in text
+    pressed = re.findall(r'value="(\w+)" id="answer-\d+-\w+" aria-pressed="true"', text)
+    assert pressed == ["accepted"]
+    assert re.findall(r'<li class="flash flash-success">([^<]*)</li>', text) == [
+        "Thank you: your answer has been saved."
+    ]
+    assert body.headers["Vary"] == "HX-Request, Cookie"
 
 
 def test_rsvp_refuses_to_send_the_investor_to_another_site(app, db, client, invitation_token):

@@ -54,6 +54,7 @@ def booking_invitation(booking: Booking, *, method: str) -> str:
             attendee=(
                 attendee(email, startup.company_name, partstat="ACCEPTED") if email else None
             ),
+            locale=startup.mail_locale,
         )
     )
 

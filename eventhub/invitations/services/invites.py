@@ -71,6 +71,7 @@ def investor_invitation(invitation: Invitation, *, method: str) -> str:
                 rsvp="TRUE",
                 partstat=PARTSTAT.get(invitation.status.value, "NEEDS-ACTION"),
             ),
+            locale=investor.mail_locale,
         )
     )
 
