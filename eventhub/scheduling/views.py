@@ -155,7 +155,7 @@ def occurrence(occurrence_id: int):
     organizer = can_organize(current_user, occ.series.center_id)
     startup = bookings.startup_of(current_user) if current_user.is_authenticated else None
     now = utcnow()
-    grid = bookings.slot_grid(occ.id)
+    rows = bookings.slot_rows(occ.id, occ.tz)
     my_booking = bookings.active_booking_of(occ.id, startup) if startup else None
     open_now = occ.registration_is_open(now)
     # After booking, applying or joining the waitlist through htmx, the booking box alone.
@@ -165,7 +165,9 @@ def occurrence(occurrence_id: int):
         occurrence=occ,
         series=occ.series,
         can_organize=organizer,
-        grid=grid,
+        slot_rows=rows,
+        taken_count=sum(1 for row in rows if row.state == bookings.SlotState.held),
+        open_count=sum(1 for row in rows if row.state != bookings.SlotState.blocked),
         show_names=organizer or invitations.investor_sees_lineup(current_user, occ.id),
         is_startup=startup is not None,
         # What the booking box asks of a founder first (a confirmed address, a full intake).
@@ -173,7 +175,7 @@ def occurrence(occurrence_id: int):
         intake_missing=bool(startup and questionnaire.intake_missing(startup)),
         my_booking=my_booking,
         registration_open=open_now,
-        free_count=sum(1 for v in grid if v.state == bookings.SlotState.free),
+        free_count=sum(1 for row in rows if row.state == bookings.SlotState.free),
         can_book=bool(
             startup
             and open_now

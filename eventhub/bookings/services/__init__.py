@@ -67,6 +67,7 @@ from eventhub.bookings.services.slots import (
     layout_times,
     shift_slots,
     slot_grid,
+    slot_rows,
     slots_of,
     taken_on_listed_date,
 )
@@ -135,6 +136,7 @@ __all__ = [
     "shift_session",
     "shift_slots",
     "slot_grid",
+    "slot_rows",
     "slots_of",
     "startup_of",
     "switch_slot",
