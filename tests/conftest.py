@@ -11,8 +11,9 @@ import contextlib
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,74 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="sqlite",
         help="database backend for this pass of the suite",
     )
+    parser.addoption(
+        "--fake-today",
+        type=date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="run the whole pass as if today were this date (time-machine; the time of day and "
+        "the seconds keep running): proves the suite does not depend on the real date",
+    )
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    return f"eventhub backend: {config.getoption('--backend')}"
+TIME_SHIFT_ENV = "TESTS_TIME_SHIFT_SECONDS"
+TIMESHIFT_DIR = Path(__file__).resolve().parent / "timeshift"
+
+
+@contextlib.contextmanager
+def moved_clock(to: datetime) -> Iterator[None]:
+    """Move the clock to `to` while the block runs; it keeps ticking from there.
+
+    Everything in this process that asks for the time follows (`core.clock.utcnow`,
+    `datetime.now`, `time.time`, so signed tokens too); `time.monotonic` and `sleep` do not, so
+    timeouts stay real. Python processes started inside the block (gunicorn, `eventhub worker`)
+    move by the same shift through tests/timeshift/sitecustomize.py. The database server's own
+    clock does not move: no SQL of ours reads it (NOW(), CURRENT_TIMESTAMP).
+    """
+    import time_machine
+    from time_machine import escape_hatch
+
+    real = escape_hatch.datetime.datetime if escape_hatch.is_travelling() else datetime
+    shift = to - real.now(UTC)
+    saved = {name: os.environ.get(name) for name in (TIME_SHIFT_ENV, "PYTHONPATH")}
+    os.environ[TIME_SHIFT_ENV] = str(shift.total_seconds())
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(TIMESHIFT_DIR), saved["PYTHONPATH"]])
+    )
+    try:
+        with time_machine.travel(to, tick=True):
+            time.time()  # time-machine ticks from the first reading: start it now, as `shift` did
+            yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+FAKE_TODAY = pytest.StashKey[contextlib.ExitStack]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    today = config.getoption("--fake-today")
+    if today is not None:
+        stack = contextlib.ExitStack()
+        stack.enter_context(moved_clock(datetime.combine(today, datetime.now(UTC).time(), UTC)))
+        config.stash[FAKE_TODAY] = stack
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stack = config.stash.get(FAKE_TODAY, None)
+    if stack is not None:
+        stack.close()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    lines = [f"eventhub backend: {config.getoption('--backend')}"]
+    if config.getoption("--fake-today") is not None:
+        lines.append(f"eventhub fake today: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    return lines
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -182,10 +247,24 @@ def runner(app: Flask, db: Any) -> Any:
     return app.test_cli_runner()
 
 
+CLOCK = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 2026-11-30 10:00 KST, a Monday
+
+
 @pytest.fixture
-def clock() -> datetime:
-    """A fixed instant for services: 2026-11-30 10:00 KST."""
-    return datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+def clock() -> Iterator[datetime]:
+    """The test's "now": 2026-11-30 10:00 KST. Services get it as `now=clock`; the app's clock
+    (views, jobs, `core.clock.utcnow`) starts there too and ticks on for the test, so data built
+    at fixed dates (a series from 2026-12-16) stays in the future whatever the real date is."""
+    with moved_clock(CLOCK):
+        yield CLOCK
+
+
+@pytest.fixture(autouse=True)
+def _clock_before_other_fixtures(request: pytest.FixtureRequest) -> None:
+    """A test that uses `clock` (itself or through a fixture) moves time before any other of
+    its fixtures runs, so none of them reads the real time first."""
+    if "clock" in request.fixturenames:
+        request.getfixturevalue("clock")
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
