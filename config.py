@@ -18,7 +18,9 @@ class Config:
     # The database URL. ``DATABASE_URL`` in the environment wins; empty means the SQLite file
     # ``instance/eventhub.sqlite3``.
     DATABASE_URL = ""
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    # No pool_pre_ping: a PostgreSQL connection is checked at checkout without a round trip,
+    # and pinged only after it sat idle (core/db.py, `_check_postgresql`).
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
     # Every link in an email or a calendar feed is built from this, never from the request's
     # Host header: a forged Host must not reach a password-reset email, and the scheduler has
     # no request at all.

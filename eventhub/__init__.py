@@ -51,10 +51,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     _configure_secret_key(app, env_name)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
     options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A file database has no server connection to lose: skip the ping on every checkout.
-        options.pop("pool_pre_ping", None)
-    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # Sessions in UTC, whatever the server's default: psycopg then returns its own UTC
         # instants (datetime.timezone.utc, its fast path), which need no conversion.
         connect_args = dict(options.get("connect_args", {}))

@@ -158,7 +158,7 @@ def make_test_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
 
     os.environ["EVENTHUB_INSTANCE_PATH"] = str(instance)
     # Room for the concurrency tests' 50 threads, each with a connection of its own.
-    engine = {"pool_pre_ping": True, "pool_size": 60, "max_overflow": 10, "pool_timeout": 60}
+    engine = {"pool_size": 60, "max_overflow": 10, "pool_timeout": 60}
     return create_app(
         {
             "ENV_NAME": "testing",

@@ -1,14 +1,20 @@
-"""The declarative base, the UTC column type, and SQLite connection settings."""
+"""The declarative base, the UTC column type, SQLite connection settings and the check of a
+PostgreSQL connection handed out by the pool."""
 
 from __future__ import annotations
 
+import select
+import time
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
+from psycopg import pq as psycopg_pq
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 
 from eventhub.core.errors import TextTooLong
 
@@ -176,3 +182,49 @@ def _begin_sqlite(connection: sa.Connection) -> None:
     if mode not in ("DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
         raise ValueError(f"unknown SQLite begin mode {mode!r}")
     connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+# --- PostgreSQL connections: checked at checkout without a round trip ------------------------
+
+# A connection idle for longer than this is pinged (one round trip) before it is handed out.
+IDLE_PING_SECONDS = 30.0
+
+
+@event.listens_for(Pool, "connect")
+@event.listens_for(Pool, "checkin")
+def _note_idle_since(dbapi_connection: Any, connection_record: Any) -> None:
+    connection_record.info["idle_since"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _check_postgresql(dbapi_connection: Any, connection_record: Any, proxy: Any) -> None:
+    """Hand out only a live PostgreSQL connection, usually without asking the server.
+
+    The pool's pre-ping cost every request a round trip (a SELECT 1) before its first query;
+    on the public pages that was one of five or six (issue 13). Instead: a connection whose
+    socket has something to read while it sat idle in the pool has been closed by the server
+    (a restart, `pg_terminate_backend`, an idle timeout: the server says FATAL and hangs up),
+    and one idle for longer than `IDLE_PING_SECONDS` is pinged as before, for the network
+    losses nobody announces. Raising `DisconnectionError` makes the pool throw the connection
+    away and hand out a fresh one (tests/test_production.py restarts the backends under a
+    running server)."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return  # SQLite: a file, nothing to lose
+    if dbapi_connection.closed or pgconn.status != psycopg_pq.ConnStatus.OK:
+        raise sa.exc.DisconnectionError("the connection is closed")
+    try:
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    except (OSError, ValueError) as exc:
+        raise sa.exc.DisconnectionError("the connection's socket is gone") from exc
+    if readable:
+        raise sa.exc.DisconnectionError("the server closed the connection while it was idle")
+    if time.monotonic() - connection_record.info.get("idle_since", 0.0) <= IDLE_PING_SECONDS:
+        return
+    autocommit = dbapi_connection.autocommit
+    try:
+        dbapi_connection.autocommit = True  # no BEGIN for the ping
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.autocommit = autocommit
+    except psycopg.Error as exc:
+        raise sa.exc.DisconnectionError("the connection did not answer a ping") from exc

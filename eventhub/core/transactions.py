@@ -5,14 +5,23 @@ committed in between ("database is locked", whatever the busy timeout). A use ca
 and then writes therefore starts its transaction with BEGIN IMMEDIATE, which takes the write
 lock up front and waits (busy timeout) for it. PostgreSQL uses row locks (SELECT ... FOR
 UPDATE) and constraints instead; there this is a plain BEGIN.
+
+The other way round, a public page that only reads (`read_only`) runs its statements on
+PostgreSQL without a transaction around them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from flask import request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from eventhub.core.metrics import count_job_failure
 from eventhub.extensions import db
@@ -60,3 +69,49 @@ def unit_of_work(what: str) -> Iterator[Unit]:
         db.session.rollback()
         count_job_failure()
         log.exception("%s failed; the next run tries again", what)
+
+
+READ_ONLY = "eventhub_read_only"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def read_only(view: Callable[P, R]) -> Callable[P, R]:
+    """A public page that only reads (home, center, series, date): on PostgreSQL its few
+    statements run in autocommit, with no BEGIN before them and no COMMIT after, two of the
+    five or six round trips such a page paid (issue 13, docs/benchmarks.md "Public pages").
+    Each statement then sees the data as of its own start, not the first's: these pages'
+    statements read different things (the dates, the slots, the centers), and a list a
+    moment newer than its heading is what the next visit would show anyway.
+
+    Only on a GET or HEAD that has not begun its transaction yet (a logged-in visitor's user
+    may have been loaded already: the page then reads in that transaction, as before). A
+    flush in such a request is refused (`_refuse_writes`): a change there would be committed
+    statement by statement, so it is a bug to find, not a write to allow. SQLite's BEGIN costs
+    no round trip, so there nothing changes."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        session = db.session()
+        if (
+            db.engine.dialect.name == "postgresql"
+            and not session.in_transaction()
+            and request.method in ("GET", "HEAD")
+        ):
+            session.info[READ_ONLY] = True
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes(session: Session, flush_context: Any, instances: Any) -> None:
+    if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a page marked read_only tried to write")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_read_only(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(READ_ONLY, None)

@@ -21,6 +21,7 @@ from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.clock import utcnow
 from eventhub.core.forms import FIRST_DATE, LAST_DATE
 from eventhub.core.fragments import fragment
+from eventhub.core.transactions import read_only
 from eventhub.invitations import services as invitations
 from eventhub.pages import bp
 from eventhub.pages import services as listing
@@ -30,6 +31,7 @@ PER_PAGE = 20
 
 
 @bp.route("/")
+@read_only
 def index():
     """Upcoming investor days across all centers: search, filters (center, the industry that may
     apply, month), paging, and a month calendar beside the list."""
@@ -131,6 +133,7 @@ def start():
 
 
 @bp.route("/centers/<slug>")
+@read_only
 def center(slug: str):
     center = center_or_404(slug)
     upcoming = center_date_rows(center.id, now=utcnow())

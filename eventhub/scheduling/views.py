@@ -23,6 +23,7 @@ from eventhub.core.errors import DomainError
 from eventhub.core.htmx import page_or_fragment
 from eventhub.core.i18n import current_language
 from eventhub.core.security import id_arg
+from eventhub.core.transactions import read_only
 from eventhub.core.web import refusal
 from eventhub.extensions import db
 from eventhub.invitations import services as invitations
@@ -128,6 +129,7 @@ def _horizon_days() -> int:
 
 
 @bp.route("/series/<slug>")
+@read_only
 def detail(slug: str):
     series = series_or_404(slug)
     if not visible_to_current_user(series):
@@ -148,6 +150,7 @@ def detail(slug: str):
 
 
 @bp.route("/occurrences/<int:occurrence_id>")
+@read_only
 def occurrence(occurrence_id: int):
     occ = occurrence_or_404(occurrence_id)
     if not visible_to_current_user(occ.series):

@@ -28,8 +28,12 @@ def visible_occurrence(occurrence_id: int) -> Occurrence:
 
 
 def occurrence_or_404(occurrence_id: int) -> Occurrence:
-    # Every page about a date shows its series: one round trip for both.
-    occurrence = db.session.get(Occurrence, occurrence_id, options=[joinedload(Occurrence.series)])
+    # Every page about a date shows its series and center: one round trip for the three.
+    occurrence = db.session.get(
+        Occurrence,
+        occurrence_id,
+        options=[joinedload(Occurrence.series).joinedload(EventSeries.center)],
+    )
     if occurrence is None:
         abort(404)
     return occurrence
