@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, get_translations
+from flask_babel import get_translations
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markdown_it import MarkdownIt
@@ -21,6 +21,7 @@ from eventhub.bookings.labels import stage_label
 from eventhub.centers.industries import INDUSTRIES, industry_label
 from eventhub.core.fragments import fragment
 from eventhub.core.i18n import current_language, format_krw, format_local
+from eventhub.core.i18n import weekday_name as weekday_in_language
 from eventhub.core.urls import path_maker
 
 
@@ -84,28 +85,22 @@ def register_template_helpers(app: Flask) -> None:
     def in_korean() -> bool:
         return current_language() == "ko"
 
-    weekdays: dict[tuple[str, int], str] = {}
-
     @app.template_global()
     def weekday_name(moment: datetime) -> str:
-        """The short weekday in the reader's language: 수 / Wed. Seven names per language,
-        kept once formatted (Babel's formatting costs about 40 us, once per date listed)."""
-        key = (current_language(), moment.weekday())
-        name = weekdays.get(key)
-        if name is None:
-            name = weekdays[key] = format_date(moment.date(), "EEE")
-        return name
+        """The short weekday in the reader's language: 수 / Wed."""
+        return weekday_in_language(moment.weekday())
 
     @app.template_global()
     def options(choices: Any, selected: str | None) -> Markup:
-        """The <option> elements of a select for (value, label) pairs, `selected` marked. One
+        """The <option> elements of a select, `selected` marked, from (value, label) pairs or
+        from longer rows whose first two fields are those (the home page's `CenterRow`s). One
         call instead of a loop in the template: a home page's filters list thirty-odd choices,
         and each costs Jinja about thirty calls, here three."""
         return Markup(  # noqa: S704 - every value and label is escaped here
             "".join(
                 f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
                 f"{escape(label)}</option>"
-                for value, label in choices
+                for value, label, *_rest in choices
             )
         )
 

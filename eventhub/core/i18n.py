@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.numbers import format_decimal
 from flask import current_app, g, has_request_context, request, session
 from flask.globals import _cv_app
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_login import current_user
 
 
@@ -54,6 +54,24 @@ def current_language() -> str:
     space = context.g.__dict__.get("_flask_babel") if context is not None else None
     locale = getattr(space, "babel_locale", None) or get_locale()
     return locale.language if locale is not None else ""
+
+
+_WEEKDAYS: dict[tuple[str, int, str], str] = {}
+_MONDAY = date(2024, 1, 1)
+
+
+def weekday_name(weekday: int, width: str = "EEE") -> str:
+    """Weekday `weekday` (0 is Monday) in the language being rendered: "수" / "Wed" (`EEE`),
+    "수요일" / "Wednesday" (`EEEE`). Babel's formatting costs about 40 us a name and lists show
+    one per date, so each name is kept once made: seven per language and width."""
+    language = current_language()
+    key = (language, weekday, width)
+    name = _WEEKDAYS.get(key)
+    if name is None:
+        name = format_date(_MONDAY + timedelta(days=weekday), width)
+        if language:  # outside a context Babel chose no language: nothing worth keeping
+            _WEEKDAYS[key] = name
+    return name
 
 
 def remember_locale(locale: str) -> None:

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
 
 from eventhub.centers.industries import industry_label
 from eventhub.centers.models import Center
-from eventhub.core.i18n import current_language
+from eventhub.core.i18n import current_language, weekday_name
 from eventhub.extensions import db
 from eventhub.series.models import EventSeries, Occurrence
-from eventhub.series.rows import BY_IDS, DateRow, run, to_rows
+from eventhub.series.rows import BY_IDS, DateRow, date_rows_query, run, to_rows
 
 # The home page's calendar and month filter count days in Seoul, where every center is.
 HOME_ZONE = ZoneInfo("Asia/Seoul")
@@ -134,25 +132,22 @@ def month_weeks(month: date) -> list[list[date | None]]:
 
 def upcoming_by_center(
     center_ids: list[int], *, now: datetime, per_center: int = 8
-) -> dict[int, list[Occurrence]]:
+) -> dict[int, tuple[DateRow, ...]]:
     """The next dates of every series of these centers, listed or not (organizers see their
-    drafts' dates too), at most `per_center` each, in one query."""
+    drafts' dates too), at most `per_center` each, as rows (`series.rows`), in one query."""
     if not center_ids:
         return {}
-    found: dict[int, list[Occurrence]] = {center_id: [] for center_id in center_ids}
+    found: dict[int, list[sa.Row]] = {center_id: [] for center_id in center_ids}
     query = (
-        sa.select(Occurrence)
-        .join(Occurrence.series)
+        date_rows_query(EventSeries.center_id)
         .where(EventSeries.center_id.in_(center_ids), Occurrence.end_at >= now)
-        .options(joinedload(Occurrence.series).joinedload(EventSeries.center))
-        .order_by(Occurrence.start_at, Occurrence.id)
         .limit(per_center * len(center_ids) * 4)
     )
-    for occurrence in db.session.scalars(query):
-        dates = found[occurrence.series.center_id]
+    for row in db.session.execute(query):
+        dates = found[row.center_id]
         if len(dates) < per_center:
-            dates.append(occurrence)
-    return found
+            dates.append(row)
+    return {center_id: to_rows(rows) for center_id, rows in found.items()}
 
 
 class CenterRow(NamedTuple):
@@ -225,17 +220,6 @@ class Filters(NamedTuple):
     month: str
 
 
-_WEEKDAYS: dict[str, tuple[tuple[str, str], ...]] = {}
-
-
 def weekday_names() -> tuple[tuple[str, str], ...]:
-    """Monday to Sunday in the reader's language, long (for screen readers) and short; made
-    once per language (Babel's formatting costs about 40 us a name)."""
-    language = current_language()
-    names = _WEEKDAYS.get(language)
-    if names is None:
-        days = [date(2024, 1, 1) + timedelta(days=n) for n in range(7)]  # 2024-01-01: a Monday
-        names = tuple((format_date(day, "EEEE"), format_date(day, "EEE")) for day in days)
-        if language:
-            _WEEKDAYS[language] = names
-    return names
+    """Monday to Sunday in the reader's language, long (for screen readers) and short."""
+    return tuple((weekday_name(n, "EEEE"), weekday_name(n)) for n in range(7))

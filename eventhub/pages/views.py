@@ -83,7 +83,6 @@ def index():
         filters=listing.Filters(**filters),
         filter_errors=tuple(errors),
         centers=tuple(all_centers),
-        center_choices=tuple((center.slug, center.name) for center in all_centers),
         rows=tuple(dates.items),
         total=dates.total,
         page=dates.page,

@@ -11,16 +11,15 @@ docs/benchmarks.md "Public pages").
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import format_date
 
 from eventhub.centers.models import Center
-from eventhub.core.i18n import current_language
+from eventhub.core.i18n import current_language, weekday_name
 from eventhub.extensions import db
 from eventhub.series.models import EventSeries, Occurrence, OccurrenceStatus
 
@@ -68,19 +67,11 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-@lru_cache(maxsize=32)
-def _weekday(language: str, weekday: int) -> str:
-    # 2024-01-01 was a Monday. Babel's formatting costs about 40 us: seven names per language.
-    # `language` is part of the key: Flask-Babel formats in the language being rendered.
-    return format_date(date(2024, 1, 1 + weekday), "EEE")
-
-
 def to_rows(rows: Iterable[sa.Row], *, day_anchors: bool = False) -> tuple[DateRow, ...]:
     """Rows of `date_rows_query()` as `DateRow`s in the language being rendered; with
     `day_anchors`, the first date of each local day carries the day's anchor (the home page's
     calendar links to it)."""
     korean = current_language() == "ko"
-    language = "ko" if korean else "en"
     made = []
     last_day = ""
     for row in rows:
@@ -93,7 +84,7 @@ def to_rows(rows: Iterable[sa.Row], *, day_anchors: bool = False) -> tuple[DateR
                 start_iso=row.start_at.isoformat(),
                 anchor=f"day-{day}" if day_anchors and day != last_day else "",
                 when=f"{day} {local.strftime('%H:%M')} {local.tzname()} "
-                f"({_weekday(language, local.weekday())})",
+                f"({weekday_name(local.weekday())})",
                 title=title or "",
                 center_name=(row.name_ko if korean else row.name_en) or "",
                 cancelled=row.status == OccurrenceStatus.cancelled,

@@ -76,6 +76,9 @@ def test_demo_login_works_with_the_printed_password(app, db, client):
     assert "대구창조경제혁신센터" in body
     assert "경북창조경제혁신센터" in body
     assert "대전창조경제혁신센터" not in body
+    # Each center lists its next dates, each with the link to change it.
+    assert "삼성벤처 파트너스 데이" in body
+    assert len(re.findall(r'<a class="manage" href="/organize/occurrences/\d+"', body)) >= 2
 
 
 def test_center_page_shows_its_industries_and_partner(app, db, client):
