@@ -15,9 +15,12 @@ Rules for a template rendered through `fragment()`:
   `request`, `session`, `g`, `csrf_token()`, flashed messages or the clock;
 - its inputs are hashable values (tuples, NamedTuples, strings, numbers, dates, None).
 
-The context processors do not run for a fragment (they read the request), which keeps the
-first rule honest: a fragment that reached for `current_locale` or `current_path` would fail
-in the tests rather than be wrong for the next reader.
+Both rules are enforced, not only reviewed: the context processors do not run for a fragment
+(so `current_locale` or `current_path` are not there), and fragments are rendered by an
+environment of their own (`fragment_environment`) in which the globals that read the request
+(`request`, `session`, `g`, `csrf_token`, `get_flashed_messages`, `current_user`) are stand-ins
+that raise when a template touches them. A fragment reaching for one fails in the tests rather
+than showing one reader's page to the next.
 """
 
 from __future__ import annotations
@@ -25,14 +28,50 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from typing import Any, NoReturn
 
-from flask import current_app, request
+from flask import Flask, current_app, request
+from jinja2 import Environment
 from markupsafe import Markup
 
 from eventhub.core.i18n import current_language
 
 # Fragments kept per app and process: a few hundred pages of a few kilobytes each.
 SIZE = 512
+
+# Template globals that read the request or the visitor: none of them may be in a fragment.
+PER_REQUEST = ("request", "session", "g", "csrf_token", "get_flashed_messages", "current_user")
+
+
+class _PerRequest:
+    """Stands in for a per-request global inside a fragment: any use of it raises."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise RuntimeError(
+            f"a fragment template used {self._name!r}; fragments read only their inputs "
+            "(eventhub/core/fragments.py)"
+        )
+
+    __getattr__ = __getitem__ = __call__ = __bool__ = __str__ = __iter__ = __html__ = _refuse
+
+
+def fragment_environment(app: Flask) -> Environment:
+    """The app's Jinja environment for fragments: the same loader, filters and globals, with
+    the per-request globals replaced by stand-ins that refuse (a cache of its own, so no
+    template compiled with the real globals is shared)."""
+    env = app.extensions.get("eventhub_fragment_env")
+    if env is None:
+        env = app.jinja_env.overlay(cache_size=400)
+        env.globals = {
+            **app.jinja_env.globals,
+            **{name: _PerRequest(name) for name in PER_REQUEST},
+        }
+        app.extensions["eventhub_fragment_env"] = env
+    return env
+
 
 _lock = threading.Lock()  # the development server answers in threads
 
@@ -49,7 +88,8 @@ def fragment(template: str, /, **inputs: Hashable) -> Markup:
             kept.move_to_end(key)
             return found
     # Autoescaped by the template; the inputs are data, never markup.
-    html = Markup(current_app.jinja_env.get_template(template).render(inputs))  # noqa: S704
+    env = fragment_environment(current_app)
+    html = Markup(env.get_template(template).render(inputs))  # noqa: S704
     with _lock:
         kept[key] = html
         while len(kept) > SIZE:

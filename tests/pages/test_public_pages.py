@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
+from eventhub.core.fragments import fragment_environment
 from tests.conftest import make_test_app
 
 
@@ -30,21 +32,24 @@ def _first_date(app, db, series_id: int) -> int:
 
 
 def test_a_date_added_after_a_visit_shows_at_the_next_visit(client, create_series):
-    first = create_series(title_en="Spring Demo Day", title_ko="봄 데모데이")
-    assert first
+    create_series(title_en="Spring Demo Day", title_ko="봄 데모데이")
     home = _page(client, "/")
     assert "Spring Demo Day" in home
     assert "Autumn Investor Day" not in home
 
     create_series(
-        title_en="Autumn Investor Day", title_ko="가을 투자자의 날", start_date=date(2026, 12, 9)
+        title_en="Autumn Investor Day",
+        title_ko="가을 투자자의 날",
+        start_date=date(2026, 12, 9),
     )
 
     home = _page(client, "/")
     assert "Autumn Investor Day" in home
     assert "Spring Demo Day" in home
-    # The series page and the center page follow too.
+    # The center page and the new series' own page follow too.
     assert "Autumn Investor Day" in _page(client, "/centers/daegu")
+    # Monthly on the third Wednesday from 2026-12-09: its first date is 2026-12-16.
+    assert "2026-12-16 14:00" in _page(client, "/series/autumn-investor-day")
 
 
 def test_a_cancelled_date_shows_cancelled_on_the_next_visit(app, db, client, create_series, clock):
@@ -135,3 +140,24 @@ def test_each_app_keeps_its_own_fragments(database_url, tmp_path, app, db, creat
             db.engine.dispose()
     assert "events.example.org" in theirs
     assert "events.example.org" not in ours
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ request.path }}",
+        "{% if current_user.is_authenticated %}hello{% endif %}",
+        "{{ csrf_token() }}",
+        "{{ session.get('locale') }}",
+        "{% for message in get_flashed_messages() %}{{ message }}{% endfor %}",
+    ],
+)
+def test_a_fragment_template_that_reads_the_request_fails_instead_of_being_kept(app, source):
+    # A fragment's HTML is served to the next reader with the same inputs: one that showed
+    # this visitor's name or token would leak it, so the environment refuses outright.
+    with app.test_request_context("/"):
+        env = fragment_environment(app)
+        with pytest.raises(RuntimeError, match="fragments read only their inputs"):
+            env.from_string(source).render()
+        # What fragments may use still works there: translations and links.
+        assert env.from_string("{{ url_for('pages.index') }}").render() == "/"
