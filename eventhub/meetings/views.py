@@ -3,7 +3,9 @@ requests and agenda. Thin: forms in, services do the work, `core.web` commits.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -198,25 +200,34 @@ def _place_form(session: MeetingSession) -> PlaceForm:
     return form
 
 
-@bp.route("/organize/meetings/<int:meeting_id>/move", methods=["POST"])
-@require_role(Role.organizer)
-def move(meeting_id: int):
-    meeting = _managed_meeting(meeting_id)
-    back = _back(meeting.session.occurrence_id)
-    form = _place_form(meeting.session)
+def _place_at(session: MeetingSession, action: Callable[..., object], done: str):
+    """Move a meeting or place a request at the time and table the form names (both pin it
+    there); a form naming neither comes back with a message."""
+    back = _back(session.occurrence_id)
+    form = _place_form(session)
     if not form.validate_on_submit():
         flash(_("Choose one of the session's times and tables."), "error")
         return redirect(back, code=303)
     return act_then_redirect(
-        lambda: meetings.move_meeting(
-            meeting,
+        lambda: action(
             slot_index=form.slot_index.data,
             table=form.table.data,
             actor_id=current_user.id,
             now=utcnow(),
         ),
-        done=_("The meeting has been moved and pinned there."),
+        done=done,
         back=back,
+    )
+
+
+@bp.route("/organize/meetings/<int:meeting_id>/move", methods=["POST"])
+@require_role(Role.organizer)
+def move(meeting_id: int):
+    meeting = _managed_meeting(meeting_id)
+    return _place_at(
+        meeting.session,
+        partial(meetings.move_meeting, meeting),
+        _("The meeting has been moved and pinned there."),
     )
 
 
@@ -244,21 +255,10 @@ def place(request_id: int):
     if meeting_request is None:
         abort(404)
     require_organizer_of(meeting_request.session.occurrence.series.center_id)
-    back = _back(meeting_request.session.occurrence_id)
-    form = _place_form(meeting_request.session)
-    if not form.validate_on_submit():
-        flash(_("Choose one of the session's times and tables."), "error")
-        return redirect(back, code=303)
-    return act_then_redirect(
-        lambda: meetings.place_meeting(
-            meeting_request,
-            slot_index=form.slot_index.data,
-            table=form.table.data,
-            actor_id=current_user.id,
-            now=utcnow(),
-        ),
-        done=_("The meeting has been placed and pinned there."),
-        back=back,
+    return _place_at(
+        meeting_request.session,
+        partial(meetings.place_meeting, meeting_request),
+        _("The meeting has been placed and pinned there."),
     )
 
 
