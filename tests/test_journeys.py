@@ -193,6 +193,18 @@ def test_founder_signs_up_answers_the_intake_and_books_a_slot(
         email = f"founder-{locale}-{screen}@journey.example"
         page.goto(live_server + "/")
         journey.check("home")
+        # A founder looks around before signing up: a center, one of its dates, and every
+        # date of that date's series.
+        page.locator("ul.centers a[href='/centers/daegu']").click()
+        journey.check("center")
+        assert page.locator("main ul.occurrences li").count() >= 1
+        page.locator("main ul.occurrences a").first.click()
+        journey.check("date-before-signup")
+        page.locator("main p.center a").first.click()
+        assert "/series/" in page.url
+        journey.check("series")
+        assert page.locator("main ul.occurrences li").count() >= 1
+        page.goto(live_server + "/")
         journey.open_menu()
         page.locator("#site-menu a[href='/signup']").click()
         journey.check("signup")
