@@ -137,3 +137,31 @@ def test_founder_sets_a_limit_and_takes_a_decline_back_on_the_agenda_page(
     assert "Choose between 1 and 2 meetings." in client.get(page, headers=headers).get_data(
         as_text=True
     )
+
+
+def test_a_meeting_placed_by_hand_respects_the_session_s_and_a_person_s_limit(
+    app, db, meeting_day, clock
+):
+    from eventhub.core.errors import InvalidInput
+    from eventhub.meetings import services as meetings
+    from eventhub.meetings.models import Side
+
+    day = meeting_day(investors=2, startups=3, tables=2, limit=2)
+    with app.app_context():
+        session, investors, startups = _load(db, day)
+        first_vc = [_ask(session, investors[0], s, Side.investor, clock) for s in startups]
+        meetings.place_meeting(first_vc[0], slot_index=0, table=1, actor_id=None, now=clock)
+        meetings.place_meeting(first_vc[1], slot_index=1, table=1, actor_id=None, now=clock)
+        with pytest.raises(InvalidInput, match="as many meetings"):  # the session's limit: 2
+            meetings.place_meeting(first_vc[2], slot_index=2, table=1, actor_id=None, now=clock)
+        # Moving one of the two is no new meeting: allowed.
+        meetings.place_meeting(first_vc[1], slot_index=2, table=2, actor_id=None, now=clock)
+
+        second_vc = meetings.Person.of(investors[1])
+        meetings.set_own_limit(session, person=second_vc, limit=1, now=clock)
+        asked = [_ask(session, investors[1], s, Side.investor, clock) for s in startups[2:]]
+        meetings.place_meeting(asked[0], slot_index=0, table=2, actor_id=None, now=clock)
+        other = _ask(session, investors[1], startups[0], Side.investor, clock)
+        with pytest.raises(InvalidInput, match="as many meetings"):  # their own limit: 1
+            meetings.place_meeting(other, slot_index=1, table=2, actor_id=None, now=clock)
+        assert len(meetings.meetings_of(session)) == 3

@@ -245,6 +245,34 @@ def _check_place(
     )
     if away:
         raise InvalidInput(_("One of the two said they cannot meet at that time."))
+    if ignore is None and _at_limit(session, request):
+        raise InvalidInput(
+            _("One of the two already has as many meetings in this session as they take.")
+        )
+
+
+def _at_limit(session: MeetingSession, request: MeetingRequest) -> bool:
+    """Whether the investor or the startup already has as many meetings as their limit (their
+    own, lower one, or the session's). A new meeting placed by hand respects it as the solver
+    does; a meeting moved keeps its count, and what was pinned before a person lowered their
+    limit stays (`build_problem`)."""
+    for meeting_column, limit_column, profile_id in (
+        (Meeting.investor_id, PersonalLimit.investor_id, request.investor_id),
+        (Meeting.startup_id, PersonalLimit.startup_id, request.startup_id),
+    ):
+        own = db.session.scalar(
+            sa.select(PersonalLimit.max_meetings).where(
+                PersonalLimit.session_id == session.id, limit_column == profile_id
+            )
+        )
+        held = db.session.scalar(
+            sa.select(sa.func.count(Meeting.id)).where(
+                Meeting.session_id == session.id, meeting_column == profile_id
+            )
+        )
+        if held >= min(own or session.max_meetings, session.max_meetings):
+            return True
+    return False
 
 
 def _flush_or_clash() -> None:
