@@ -96,17 +96,39 @@ def _organize_page(occurrence: Occurrence, form: SessionForm, status: int = 200)
             (i, session.slot_start(i).astimezone(occurrence.tz).strftime("%H:%M"))
             for i in session.slot_indexes
         ]
+        investors = meetings.accepted_investors(occurrence.id)
+        bookings = meetings.registered_bookings(occurrence.id)
         context.update(
             requests=requests,
             scheduled=scheduled,
             plan=meetings.table_plan(session),
             place=place,
             action=ActionForm(),
-            investors=meetings.accepted_investors(occurrence.id),
-            bookings=meetings.registered_bookings(occurrence.id),
+            investors=investors,
+            bookings=bookings,
             unscheduled=[r for r in requests if r.id not in scheduled and not r.is_declined],
+            own_choices=_own_choices(session, occurrence, investors, bookings),
         )
     return render_template("meetings/organize.html", **context), status
+
+
+def _own_choices(session, occurrence, investors, bookings) -> list[tuple[str, int | None, str]]:
+    """(who, their own limit or None, the local times they cannot meet) for each person taking
+    part who set either; people no longer taking part are left out, as the solver leaves them."""
+    names = {(Side.investor, i.id): f"{i.firm} · {i.person_name}" for i in investors}
+    names |= {(Side.startup, b.startup_id): b.startup.company_name for b in bookings}
+    return [
+        (
+            names[choice.side, choice.profile_id],
+            choice.limit,
+            ", ".join(
+                session.slot_start(i).astimezone(occurrence.tz).strftime("%H:%M")
+                for i in choice.away
+            ),
+        )
+        for choice in meetings.own_choices(session)
+        if (choice.side, choice.profile_id) in names
+    ]
 
 
 @bp.route("/organize/occurrences/<int:occurrence_id>/meetings", methods=["GET", "POST"])

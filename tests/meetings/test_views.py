@@ -142,3 +142,36 @@ def test_investor_sees_own_agenda_and_requests_only(
         ).status_code
         == 303
     )
+
+
+def test_organizer_sees_each_person_s_own_limit_and_times_they_cannot_meet(
+    app, db, client, meeting_day, create_user, clock
+):
+    from eventhub.accounts.models import InvestorProfile, StartupProfile
+    from eventhub.centers.models import Center
+    from eventhub.meetings import services as meetings
+    from eventhub.meetings.models import MeetingSession
+
+    day = meeting_day(limit=3)
+    with app.app_context():
+        center_id = db.session.scalar(sa.select(Center.id).where(Center.slug == "daegu"))
+        session = db.session.get(MeetingSession, day.session_id)
+        investor = db.session.get(InvestorProfile, day.investors[0])
+        startup = db.session.get(StartupProfile, day.startups[1])
+        vc, founder = meetings.Person.of(investor), meetings.Person.of(startup)
+        meetings.set_own_limit(session, person=vc, limit=1, now=clock)
+        meetings.set_unavailable(session, person=founder, slot_indexes={0, 2}, now=clock)
+        times = [session.slot_start(i).astimezone(session.occurrence.tz) for i in (0, 2)]
+        expected_away = ", ".join(t.strftime("%H:%M") for t in times)
+        firm, company = investor.firm, startup.company_name
+        db.session.commit()
+    create_user("org@example.com", role="organizer", center_ids=(center_id,), locale="en")
+    _login(client, "org@example.com")
+    page = f"/organize/occurrences/{day.occurrence_id}/meetings"
+
+    text = client.get(page, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    section = text.split("What people decided for themselves")[1].split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", section, re.S)[1:]  # after the heading row
+    cells = [re.findall(r'<td data-label="[^"]*">(.*?)</td>', row, re.S) for row in rows]
+    assert [cell[1:] for cell in cells if firm in cell[0]] == [["1", "—"]]
+    assert [cell[1:] for cell in cells if company in cell[0]] == [["—", expected_away]]

@@ -34,10 +34,12 @@ from eventhub.meetings.services.errors import (
     SessionShapeLocked,
 )
 from eventhub.meetings.services.requests import (
+    OwnChoices,
     Person,
     RequestLists,
     decline_request,
     move_rank,
+    own_choices,
     own_limit,
     request_for,
     request_meeting,
@@ -83,6 +85,7 @@ __all__ = [
     "CannotPlace",
     "NotParticipant",
     "NotSolved",
+    "OwnChoices",
     "Person",
     "PersonAgenda",
     "PlanRow",
@@ -113,6 +116,7 @@ __all__ = [
     "meetings_of",
     "move_meeting",
     "move_rank",
+    "own_choices",
     "own_limit",
     "place_meeting",
     "publish_schedule",

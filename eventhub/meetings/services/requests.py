@@ -291,3 +291,47 @@ def set_own_limit(
             )
         )
     db.session.flush()
+
+
+@dataclass(frozen=True)
+class OwnChoices:
+    """What one person decided for themselves in a session: a lower limit of meetings and the
+    times they cannot meet (the organizers' page lists them beside the schedule)."""
+
+    side: Side
+    profile_id: int
+    limit: int | None
+    away: tuple[int, ...]  # slot indexes, in order
+
+
+def own_choices(session: MeetingSession) -> list[OwnChoices]:
+    """Every person of the session who set a lower limit or marked times they cannot meet,
+    investors first, in two queries."""
+    limits: dict[tuple[Side, int], int] = {}
+    for row in db.session.scalars(
+        sa.select(PersonalLimit).where(PersonalLimit.session_id == session.id)
+    ):
+        limits[_key(row)] = row.max_meetings
+    away: dict[tuple[Side, int], list[int]] = {}
+    for row in db.session.scalars(
+        sa.select(Unavailability)
+        .where(Unavailability.session_id == session.id)
+        .order_by(Unavailability.slot_index)
+    ):
+        away.setdefault(_key(row), []).append(row.slot_index)
+    people = sorted(set(limits) | set(away), key=lambda key: (key[0] is Side.startup, key[1]))
+    return [
+        OwnChoices(
+            side,
+            profile_id,
+            limits.get((side, profile_id)),
+            tuple(away.get((side, profile_id), ())),
+        )
+        for side, profile_id in people
+    ]
+
+
+def _key(row: PersonalLimit | Unavailability) -> tuple[Side, int]:
+    if row.investor_id is not None:
+        return Side.investor, row.investor_id
+    return Side.startup, row.startup_id
