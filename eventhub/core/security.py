@@ -26,9 +26,11 @@ from eventhub.core.web import _error_response
 
 log = logging.getLogger("eventhub")
 
-# Ids are 64-bit at most in both databases: a larger number in a URL cannot name a row, and
-# SQLite cannot even bind it (an OverflowError, once a 500).
-MAX_ID = 2**63 - 1
+# Ids are PostgreSQL `integer` columns (32-bit; SQLite's are wider, the narrower one rules): a
+# larger number in a URL cannot name a row, and PostgreSQL refuses to compare an integer column
+# with it ("integer out of range", a 500 on every page that looks an id up). Such a number is
+# a 404 like any id that names nothing.
+MAX_ID = 2**31 - 1
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -57,7 +59,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in every route: a positive 64-bit id, anything else is a 404."""
+    """`<int:...>` in every route: an id from 1 to `MAX_ID`, anything else is a 404."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min", 1)
@@ -67,7 +69,7 @@ class IdConverter(IntegerConverter):
 
 def id_arg(value: str) -> int:
     """`type=` for an id in a query string: a ValueError (so the default) when it is not a
-    number from 1 to 2^63-1."""
+    number from 1 to `MAX_ID` (2^31-1)."""
     number = int(value)
     if not 1 <= number <= MAX_ID:
         raise ValueError(value)
@@ -83,7 +85,7 @@ def page_arg(value: str) -> int:
 
 
 def is_id(value: Any) -> bool:
-    """An id in a JSON body: a real integer (not true/false) in the 64-bit range."""
+    """An id in a JSON body: a real integer (not true/false) from 1 to `MAX_ID`."""
     return type(value) is int and 1 <= value <= MAX_ID
 
 
