@@ -135,8 +135,7 @@ def detail(slug: str):
     if not visible_to_current_user(series):
         abort(404)
     now = utcnow()
-    upcoming = series_date_rows(series.id, now=now, upcoming=True)
-    past = series_date_rows(series.id, now=now, upcoming=False)
+    upcoming, past = series_date_rows(series.id, now=now)
     skipped = series_services.skipped_dates(series.id, now=now)
     return render_template(
         "series/detail.html",

@@ -108,19 +108,23 @@ BY_IDS = date_rows_query().where(Occurrence.id.in_(sa.bindparam("ids", expanding
 
 SERIES_PAGE_SIZE = 12
 _SERIES_NEXT = (
-    date_rows_query()
+    date_rows_query(sa.literal(True).label("upcoming"))
     .where(Occurrence.series_id == sa.bindparam("series_id"))
     .where(Occurrence.end_at >= sa.bindparam("now"))
     .limit(SERIES_PAGE_SIZE)
+    .subquery()
 )
 _SERIES_PAST = (
-    date_rows_query()
+    date_rows_query(sa.literal(False).label("upcoming"))
     .where(Occurrence.series_id == sa.bindparam("series_id"))
     .where(Occurrence.end_at < sa.bindparam("now"))
     .order_by(None)
     .order_by(Occurrence.start_at.desc(), Occurrence.id.desc())
     .limit(SERIES_PAGE_SIZE)
+    .subquery()
 )
+# Both lists in one statement (one round trip); each part keeps its own order and limit.
+_SERIES_BOTH = sa.union_all(sa.select(_SERIES_NEXT), sa.select(_SERIES_PAST))
 
 CENTER_PAGE_SIZE = 20
 _CENTER_NEXT = (
@@ -131,12 +135,20 @@ _CENTER_NEXT = (
 )
 
 
-def series_date_rows(series_id: int, *, now: datetime, upcoming: bool) -> tuple[DateRow, ...]:
-    """A series' next dates (soonest first) or its past ones (latest first), twelve at most,
-    in one query: the series page showed twelve of each after loading every date the series
-    ever had."""
-    statement = _SERIES_NEXT if upcoming else _SERIES_PAST
-    return to_rows(run(statement, series_id=series_id, now=now))
+def series_date_rows(
+    series_id: int, *, now: datetime
+) -> tuple[tuple[DateRow, ...], tuple[DateRow, ...]]:
+    """A series' next dates (soonest first) and its past ones (latest first), twelve at most
+    each, in one query: the series page showed twelve of each after loading every date the
+    series ever had, and then read the two lists in two statements."""
+    rows = run(_SERIES_BOTH, series_id=series_id, now=now)
+    upcoming = sorted((row for row in rows if row.upcoming), key=lambda r: (r.start_at, r.id))
+    past = sorted(
+        (row for row in rows if not row.upcoming),
+        key=lambda r: (r.start_at, r.id),
+        reverse=True,
+    )
+    return to_rows(upcoming), to_rows(past)
 
 
 def center_date_rows(center_id: int, *, now: datetime) -> tuple[DateRow, ...]:

@@ -4,6 +4,7 @@ session."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -161,3 +162,29 @@ def test_a_fragment_template_that_reads_the_request_fails_instead_of_being_kept(
             env.from_string(source).render()
         # What fragments may use still works there: translations and links.
         assert env.from_string("{{ url_for('pages.index') }}").render() == "/"
+
+
+def test_series_page_lists_twelve_next_dates_soonest_first_and_twelve_past_latest_first(
+    client, create_series, clock
+):
+    from datetime import UTC, datetime
+
+    # Weekly on Wednesdays since June, planned back then for a year ahead; today is
+    # Monday 2026-11-30, so 26 Wednesdays lie behind and many ahead.
+    create_series(
+        title_en="Weekly Pitch",
+        rrule="FREQ=WEEKLY;BYDAY=WE",
+        start_date=date(2026, 6, 3),
+        now=datetime(2026, 6, 1, tzinfo=UTC),
+        horizon_days=365,
+    )
+    page = _page(client, "/series/weekly-pitch")
+    upcoming, past = page.split("Next dates")[1].split("Past dates")
+    next_days = re.findall(r'<time datetime="[^"]+">(\d{4}-\d{2}-\d{2})', upcoming)
+    past_days = re.findall(r'<time datetime="[^"]+">(\d{4}-\d{2}-\d{2})', past)
+    assert next_days[:3] == ["2026-12-02", "2026-12-09", "2026-12-16"]
+    assert len(next_days) == 12
+    assert next_days == sorted(next_days)
+    assert past_days[:3] == ["2026-11-25", "2026-11-18", "2026-11-11"]
+    assert len(past_days) == 12
+    assert past_days == sorted(past_days, reverse=True)
