@@ -9,7 +9,7 @@ bookings or accepted invitations without the organizer choosing what happens to 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -56,6 +56,7 @@ from eventhub.series.recurrence import (
     normalize_rrule,
     to_utc,
 )
+from eventhub.series.rows import run
 from eventhub.series.signals import occurrence_changed
 
 # Series fields that calendars show for every occurrence: changing one is a new version of
@@ -1150,17 +1151,20 @@ def _split_series(
 # --- Listing ---------------------------------------------------------------------------------
 
 
-def skipped_dates(series_id: int, *, now: datetime, limit: int = 12) -> list[SkippedOccurrence]:
-    """A series' next skipped dates (holidays and closed dates the rule fell on), soonest
-    first: the series page lists twelve."""
-    return list(
-        db.session.scalars(
-            sa.select(SkippedOccurrence)
-            .where(
-                SkippedOccurrence.series_id == series_id,
-                SkippedOccurrence.original_start_at >= now,
-            )
-            .order_by(SkippedOccurrence.original_start_at)
-            .limit(limit)
-        )
+# Built once with bound parameters and read as plain rows (see `series.rows.run`).
+_SKIPPED = (
+    sa.select(SkippedOccurrence.original_start_at, SkippedOccurrence.holiday_name)
+    .where(
+        SkippedOccurrence.series_id == sa.bindparam("series_id"),
+        SkippedOccurrence.original_start_at >= sa.bindparam("now"),
     )
+    .order_by(SkippedOccurrence.original_start_at)
+    .limit(12)
+)
+
+
+def skipped_dates(series_id: int, *, now: datetime) -> Sequence[sa.Row]:
+    """A series' next twelve skipped dates (holidays and closed dates the rule fell on),
+    soonest first, as rows of `original_start_at` and `holiday_name`: the series page lists
+    them."""
+    return run(_SKIPPED, series_id=series_id, now=now)

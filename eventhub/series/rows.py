@@ -38,7 +38,8 @@ class DateRow(NamedTuple):
     moved: bool
 
 
-# The columns every list selects; add joins and conditions to `date_rows_query()`.
+# The columns every list selects, in the order `_date_row` unpacks them; add joins and
+# conditions to `date_rows_query()`.
 COLUMNS = (
     Occurrence.id,
     Occurrence.start_at,
@@ -71,28 +72,45 @@ def to_rows(rows: Iterable[sa.Row], *, day_anchors: bool = False) -> tuple[DateR
     """Rows of `date_rows_query()` as `DateRow`s in the language being rendered; with
     `day_anchors`, the first date of each local day carries the day's anchor (the home page's
     calendar links to it)."""
-    korean = current_language() == "ko"
+    language = current_language()
     made = []
     last_day = ""
     for row in rows:
-        local = row.start_at.astimezone(_zone(row.timezone))
-        day = local.strftime("%Y-%m-%d")
-        title = (row.title_ko or row.title_en) if korean else (row.title_en or row.title_ko)
-        made.append(
-            DateRow(
-                id=row.id,
-                start_iso=row.start_at.isoformat(),
-                anchor=f"day-{day}" if day_anchors and day != last_day else "",
-                when=f"{day} {local.strftime('%H:%M')} {local.tzname()} "
-                f"({weekday_name(local.weekday())})",
-                title=title or "",
-                center_name=(row.name_ko if korean else row.name_en) or "",
-                cancelled=row.status == OccurrenceStatus.cancelled,
-                moved=row.start_at != row.original_start_at,
-            )
-        )
+        date_row, day = _date_row(tuple(row), language)
+        if day_anchors and day != last_day:
+            date_row = date_row._replace(anchor=f"day-{day}")
+        made.append(date_row)
         last_day = day
     return tuple(made)
+
+
+@lru_cache(maxsize=4096)
+def _date_row(values: tuple, language: str) -> tuple[DateRow, str]:
+    """One date's row and local day, kept per process by every value read and the language:
+    the same dates are listed to every visitor, and making a row's labels (a zone conversion,
+    three formats, the weekday's name) cost twenty calls a date. A date whose values changed
+    is another key, so nothing shown is older than the query (issue 13)."""
+    id_, start_at, original_start_at, status, timezone, title_ko, title_en, name_ko, name_en = (
+        values[:9]
+    )
+    korean = language == "ko"
+    local = start_at.astimezone(_zone(timezone))
+    day = local.strftime("%Y-%m-%d")
+    title = (title_ko or title_en) if korean else (title_en or title_ko)
+    return (
+        DateRow(
+            id=id_,
+            start_iso=start_at.isoformat(),
+            anchor="",
+            when=f"{day} {local.strftime('%H:%M')} {local.tzname()} "
+            f"({weekday_name(local.weekday())})",
+            title=title or "",
+            center_name=(name_ko if korean else name_en) or "",
+            cancelled=status == OccurrenceStatus.cancelled,
+            moved=start_at != original_start_at,
+        ),
+        day,
+    )
 
 
 def run(statement: sa.Select, **params: object) -> Sequence[sa.Row]:
