@@ -214,7 +214,9 @@ def _check_postgresql(dbapi_connection: Any, connection_record: Any, proxy: Any)
     if dbapi_connection.closed or pgconn.status != psycopg_pq.ConnStatus.OK:
         raise sa.exc.DisconnectionError("the connection is closed")
     try:
-        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+        poller = select.poll()  # not select(): that refuses file descriptors above 1023
+        poller.register(pgconn.socket, select.POLLIN)
+        readable = poller.poll(0)
     except (OSError, ValueError) as exc:
         raise sa.exc.DisconnectionError("the connection's socket is gone") from exc
     if readable:
