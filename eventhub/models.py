@@ -16,6 +16,7 @@ from eventhub.bookings.models import Booking, BookingStatusChange, PitchSlot
 from eventhub.centers.models import Center, OrganizerMembership
 from eventhub.core.audit import AuditLog
 from eventhub.core.outbox import OutboxMessage
+from eventhub.core.security import is_id
 from eventhub.extensions import db
 from eventhub.feeds.models import FeedChange, FeedToken
 from eventhub.invitations.models import FollowUp, Invitation, Outcome
@@ -77,7 +78,9 @@ def load_user(session_id: str) -> User | None:
     copy of it) stops working on the server side."""
     user_id, _, rest = session_id.partition(".")
     version, _, fingerprint = rest.partition(".")
-    if not user_id.isdigit() or not version.isdigit() or len(user_id) > 18:
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+        return None
+    if not is_id(int(user_id)):
         return None
     # A startup's or an investor's pages all use their profile: loaded with the user.
     user = db.session.get(

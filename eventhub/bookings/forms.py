@@ -28,6 +28,7 @@ from eventhub.bookings.labels import STAGE_LABELS
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.forms import BaseForm as FlaskForm
 from eventhub.core.forms import http_url, single_line
+from eventhub.core.security import MAX_ID
 
 STAGES = [SelectChoice(code, label) for code, label in STAGE_LABELS.items()]
 
@@ -86,7 +87,8 @@ class IntakeForm(FlaskForm):
 
 
 class SlotForm(FlaskForm):
-    slot_id = IntegerField(validators=[InputRequired()])
+    # An id beyond the id columns' range names no slot (and PostgreSQL refuses to compare it).
+    slot_id = IntegerField(validators=[InputRequired(), NumberRange(1, MAX_ID)])
 
 
 class ApplyForm(FlaskForm):

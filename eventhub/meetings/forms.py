@@ -23,6 +23,7 @@ from wtforms.validators import (
 
 from eventhub.core.forms import BaseForm as FlaskForm
 from eventhub.core.forms import MultiCheckboxField
+from eventhub.core.security import MAX_ID
 from eventhub.core.urls import is_http_url
 from eventhub.meetings.models import OUTCOME_LABELS, MeetingOutcome
 
@@ -72,7 +73,7 @@ class PlaceForm(FlaskForm):
 class RequestForm(FlaskForm):
     """Ask to meet someone: the other side's profile id."""
 
-    other_id = IntegerField(validators=[InputRequired()])
+    other_id = IntegerField(validators=[InputRequired(), NumberRange(1, MAX_ID)])
 
 
 class UnavailableForm(FlaskForm):

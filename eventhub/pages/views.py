@@ -21,6 +21,7 @@ from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.clock import utcnow
 from eventhub.core.forms import FIRST_DATE, LAST_DATE
 from eventhub.core.fragments import fragment
+from eventhub.core.security import page_arg
 from eventhub.core.transactions import read_only
 from eventhub.invitations import services as invitations
 from eventhub.pages import bp
@@ -64,10 +65,10 @@ def index():
                     last=LAST_DATE.strftime("%Y-%m"),
                 )
             )
-    page = request.args.get("page", "1")
+    page = request.args.get("page", 1, type=page_arg)  # "²" is a digit that int() refuses
     dates = listing.find_dates(
         now=utcnow(),
-        page=int(page) if page.isdigit() and len(page) < 6 else 1,
+        page=page,
         per_page=PER_PAGE,
         center_id=center.id if center else None,
         industry=industry,

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from eventhub.bookings.models import APPLICATIONS, SLOT_HOLDING, Booking, BookingStatus, PitchSlot
 from eventhub.centers.models import Center
+from eventhub.core.forms import FIRST_DATE, LAST_DATE
 from eventhub.extensions import db
 from eventhub.invitations.models import FollowUp, Invitation, Outcome, OutcomeKind, RsvpStatus
 from eventhub.series.models import EventSeries, Occurrence, OccurrenceStatus
@@ -312,8 +313,12 @@ def national_figures(
 def quarter_bounds(quarter: str) -> tuple[date, date] | None:
     """'2026-Q4' -> (2026-10-01, 2027-01-01); None when it is not a quarter."""
     year, _, number = quarter.partition("-Q")
-    if not (year.isdigit() and len(year) == 4 and number in {"1", "2", "3", "4"}):
+    if not (
+        year.isascii() and year.isdigit() and len(year) == 4 and number in {"1", "2", "3", "4"}
+    ):
         return None
+    if not FIRST_DATE.year <= int(year) <= LAST_DATE.year:
+        return None  # 0000 and 9999-Q4 have no first or next day
     first_month = 3 * (int(number) - 1) + 1
     start = date(int(year), first_month, 1)
     end = date(int(year) + 1, 1, 1) if number == "4" else date(int(year), first_month + 3, 1)

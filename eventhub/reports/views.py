@@ -21,7 +21,7 @@ from eventhub.centers.models import Center
 from eventhub.core.clock import utcnow
 from eventhub.core.forms import FIRST_DATE, LAST_DATE
 from eventhub.core.i18n import format_krw
-from eventhub.core.security import page_arg
+from eventhub.core.security import id_arg, page_arg
 from eventhub.reports import bp, charts, services
 from eventhub.reports.audit import AuditFilter, audit_export, audit_page, object_types
 
@@ -243,9 +243,9 @@ def _audit_filter() -> tuple[AuditFilter, list[str], dict[str, str]]:
         args["actor"] = ""
     object_id = None
     if args["object_id"]:
-        if args["object_id"].isdigit() and len(args["object_id"]) <= 18:
-            object_id = int(args["object_id"])
-        else:
+        try:
+            object_id = id_arg(args["object_id"])  # 1 to MAX_ID: a larger one names nothing
+        except ValueError:
             errors.append(_("The object number must be a whole number."))
     dates: dict[str, date | None] = {"from": None, "to": None}
     for key in dates:

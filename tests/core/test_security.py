@@ -265,6 +265,47 @@ def test_page_number_beyond_any_page_falls_back_to_the_first(
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("page", ["²", "%C2%B2", "٣", "-1", "1e3", "99999999"])
+def test_home_page_number_that_is_no_plain_number_shows_the_first_page(app, db, client, page):
+    # "²" passes str.isdigit() but int() refuses it: the page number was a 500.
+    response = client.get(f"/?page={page}", headers=EN)
+    assert response.status_code == 200
+    assert "Investor days" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("object_id", [str(2**31), "²", "0", "99999999999999999"])
+def test_audit_filter_by_an_object_number_no_row_can_have_is_400_with_a_message(
+    app, db, client, organizer_of_occurrence, object_id
+):
+    response = client.get(f"/audit?object_id={object_id}", headers=EN)
+    assert response.status_code == 400
+    assert "The object number must be a whole number." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("quarter", ["0000-Q1", "9999-Q4", "²²²²-Q1", "2026-Q5"])
+def test_report_of_a_quarter_outside_the_calendar_is_404(
+    app, db, client, organizer_of_occurrence, quarter
+):
+    response = client.get(f"/dashboard/daegu/report/{quarter}", headers=EN)
+    assert response.status_code == 404
+
+
+def test_booking_form_naming_a_slot_beyond_the_id_range_books_nothing(
+    app, db, client, auth, occurrence_id
+):
+    from eventhub.bookings.models import Booking
+
+    auth("startup", locale="en")
+    page = f"/occurrences/{occurrence_id}"
+    token = csrf_token(client, page)
+    response = client.post(
+        f"{page}/book", data={"csrf_token": token, "slot_id": str(2**31)}, headers=EN
+    )
+    assert response.status_code == 303
+    assert _count(app, db, Booking) == 0
+    assert "Choose a slot." in client.get(page, headers=EN).get_data(as_text=True)
+
+
 @pytest.mark.parametrize("month", ["9999-12", "0001-01"])
 def test_month_filter_out_of_range_is_400_with_a_message(app, db, client, month):
     response = client.get(f"/?month={month}", headers=EN)
