@@ -24,6 +24,10 @@ from eventhub.core.i18n import current_language, format_krw, format_local
 from eventhub.core.i18n import weekday_name as weekday_in_language
 from eventhub.core.urls import path_maker
 
+# Stands for the path in an anonymous visitor's kept header until it is written in (a NUL:
+# no URL the app answers contains one, and escaping leaves it as it is).
+NEXT_PATH_MARK = "\x00next-path\x00"
+
 
 def register_template_helpers(app: Flask) -> None:
     @app.template_filter("krw")
@@ -118,6 +122,15 @@ def register_template_helpers(app: Flask) -> None:
 
     # A fragment made once per distinct inputs (eventhub/core/fragments.py).
     app.add_template_global(fragment)
+
+    @app.template_global()
+    def anonymous_header(current_path: str, current_locale: str) -> Markup:
+        """An anonymous visitor's header, made once per language (`_header.html`). The path
+        the language switcher returns to is the one per-request part: it is written in after,
+        escaped, so that a crawler's thousand query strings do not each keep a header of their
+        own and push the public pages' fragments out of the cache (issue 13)."""
+        html = fragment("_header.html", next_path=NEXT_PATH_MARK, current_locale=current_locale)
+        return Markup(str(html).replace(NEXT_PATH_MARK, str(escape(current_path)), 1))  # noqa: S704
 
     # Links to many rows of one kind in a loop: `{% set link = path_maker(endpoint, arg) %}`.
     app.add_template_global(path_maker)

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from eventhub.core.fragments import fragment_environment
-from tests.conftest import make_test_app
+from tests.conftest import PASSWORD, make_test_app, post_form
 
 
 def _page(client, path: str, language: str = "en") -> str:
@@ -188,3 +188,42 @@ def test_series_page_lists_twelve_next_dates_soonest_first_and_twelve_past_lates
     assert past_days[:3] == ["2026-11-25", "2026-11-18", "2026-11-11"]
     assert len(past_days) == 12
     assert past_days == sorted(past_days, reverse=True)
+
+
+def _next_path(page: str) -> str:
+    return re.search(r'<input type="hidden" name="next" value="([^"]*)">', page).group(1)
+
+
+def test_anonymous_header_returns_each_visitor_to_their_own_page_in_their_language(
+    app, db, client, create_center
+):
+    create_center(slug="busan")
+    home = _page(client, "/?q=%3Cscript%3E&page=2")
+    center = _page(client, "/centers/busan")
+    again = _page(client, "/?q=demo")
+    # The switcher sends each visitor back where they were (escaped), though the header
+    # itself is kept once per language.
+    assert _next_path(home) == "/?q=%3Cscript%3E&amp;page=2"
+    assert _next_path(center) == "/centers/busan"
+    assert _next_path(again) == "/?q=demo"
+    korean = _page(client, "/centers/busan", language="ko")
+    assert ">Log in<" in center
+    assert ">Log in<" not in korean
+    assert ">로그인<" in korean
+    assert re.search(r'value="en" lang="en" aria-current="true"', center)
+    assert re.search(r'value="ko" lang="ko" aria-current="true"', korean)
+
+
+def test_a_logged_in_header_never_reaches_the_next_anonymous_visitor(app, db, client, create_user):
+    create_user("founder@example.com", role="startup", locale="en", display_name="Kim Founder")
+    post_form(client, "/login", {"email": "founder@example.com", "password": PASSWORD})
+    mine = _page(client, "/")
+    assert "Kim Founder" in mine
+    assert 'name="csrf_token"' in mine
+
+    stranger = app.test_client()
+    theirs = _page(stranger, "/")
+    assert "Kim Founder" not in theirs
+    assert "csrf_token" not in theirs
+    assert "csrf-token" not in theirs
+    assert ">Log in<" in theirs
