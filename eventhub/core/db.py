@@ -217,7 +217,7 @@ def _check_postgresql(dbapi_connection: Any, connection_record: Any, proxy: Any)
         poller = select.poll()  # not select(): that refuses file descriptors above 1023
         poller.register(pgconn.socket, select.POLLIN)
         readable = poller.poll(0)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, psycopg.Error) as exc:  # psycopg: "the connection is lost"
         raise sa.exc.DisconnectionError("the connection's socket is gone") from exc
     if readable:
         raise sa.exc.DisconnectionError("the server closed the connection while it was idle")

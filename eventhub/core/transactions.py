@@ -20,7 +20,7 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from flask import request
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session
 
 from eventhub.core.metrics import count_job_failure
@@ -84,22 +84,22 @@ def read_only(view: Callable[P, R]) -> Callable[P, R]:
     statements read different things (the dates, the slots, the centers), and a list a
     moment newer than its heading is what the next visit would show anyway.
 
-    Only on a GET or HEAD that has not begun its transaction yet (a logged-in visitor's user
-    may have been loaded already: the page then reads in that transaction, as before). A
-    flush in such a request is refused (`_refuse_writes`): a change there would be committed
-    statement by statement, so it is a bug to find, not a write to allow. SQLite's BEGIN costs
-    no round trip, so there nothing changes."""
+    Only on a GET or HEAD that has not begun its transaction yet (nothing before the view
+    reads the database on a GET, so in practice every such request, logged in or not). Writes
+    are refused, on both databases: a flush (`_refuse_writes`) and any statement other than a
+    read (`_refuse_write_statements`) raise, because on PostgreSQL a change there would be
+    committed statement by statement; a page that writes is a bug to find, not a write to
+    allow. SQLite's BEGIN costs no round trip, so there the page keeps its transaction."""
 
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         session = db.session()
-        if (
-            db.engine.dialect.name == "postgresql"
-            and not session.in_transaction()
-            and request.method in ("GET", "HEAD")
-        ):
+        if not session.in_transaction() and request.method in ("GET", "HEAD"):
+            options: dict[str, Any] = {READ_ONLY: True}
+            if db.engine.dialect.name == "postgresql":
+                options["isolation_level"] = "AUTOCOMMIT"
             session.info[READ_ONLY] = True
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            session.connection(execution_options=options)
         return view(*args, **kwargs)
 
     return wrapper
@@ -109,6 +109,20 @@ def read_only(view: Callable[P, R]) -> Callable[P, R]:
 def _refuse_writes(session: Session, flush_context: Any, instances: Any) -> None:
     if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
         raise RuntimeError("a page marked read_only tried to write")
+
+
+# What a read-only page's connection may send: reads, and SQLite's own BEGIN.
+_READS = ("SELECT", "WITH", "BEGIN")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_write_statements(
+    conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+) -> None:
+    if conn.get_execution_options().get(READ_ONLY) and not (
+        statement.lstrip()[:6].upper().startswith(_READS)
+    ):
+        raise RuntimeError(f"a page marked read_only sent {statement.split(maxsplit=1)[0]}")
 
 
 @event.listens_for(Session, "after_transaction_end")

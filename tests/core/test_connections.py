@@ -12,9 +12,8 @@ import sqlalchemy as sa
 
 from eventhub.accounts.models import User
 from eventhub.core import db as core_db
-from eventhub.core.transactions import READ_ONLY
-
-pytestmark = pytest.mark.postgres_only
+from eventhub.core.transactions import READ_ONLY, read_only
+from eventhub.extensions import db as database
 
 
 def _terminate_idle_backends(url: str) -> int:
@@ -40,6 +39,7 @@ def _terminate_idle_backends(url: str) -> int:
     return len(pids)
 
 
+@pytest.mark.postgres_only
 def test_pages_and_writes_go_on_after_the_server_dropped_every_pooled_connection(
     app, db, client, database_url, create_center, create_user
 ):
@@ -58,6 +58,7 @@ def test_pages_and_writes_go_on_after_the_server_dropped_every_pooled_connection
         assert db.session.get(User, user_id).email == "after-restart@example.com"
 
 
+@pytest.mark.postgres_only
 def test_a_connection_idle_past_the_limit_is_pinged_and_stays_transactional(
     app, db, client, monkeypatch, create_center
 ):
@@ -71,15 +72,61 @@ def test_a_connection_idle_past_the_limit_is_pinged_and_stays_transactional(
         connection.execute(sa.text("UPDATE center SET name_en = 'Changed' WHERE slug = 'daegu'"))
         db.session.rollback()
         name = db.session.scalar(sa.text("SELECT name_en FROM center WHERE slug = 'daegu'"))
-        assert name != "Changed"
+        assert name == "daegu center"
 
 
-def test_a_flush_in_a_read_only_request_is_refused(app, db):
+@pytest.mark.postgres_only
+def test_a_public_page_holds_no_transaction_open_on_postgresql(app, db, client, create_center):
+    # No BEGIN before a public page's reads and no COMMIT after: after each of its statements
+    # the server is idle, not inside a transaction (as it is for any other page).
+    create_center(slug="busan")
+    seen: list[tuple[str, str]] = []
+
+    def note(conn, cursor, statement, parameters, context, many):
+        status = conn.connection.dbapi_connection.info.transaction_status.name
+        seen.append((statement.split(maxsplit=1)[0], status))
+
     with app.app_context():
-        db.session.info[READ_ONLY] = True
-        db.session.add(User(email="sneaky@example.com", password_hash="x", role="startup"))
+        engine = db.engine
+    sa.event.listen(engine, "after_cursor_execute", note)
+    try:
+        assert client.get("/").status_code == 200
+        assert client.get("/centers/busan").status_code == 200
+        public = list(seen)
+        seen.clear()
+        with app.app_context():  # any other reading: inside its transaction
+            db.session.execute(sa.text("SELECT 1"))
+            db.session.rollback()
+    finally:
+        sa.event.remove(engine, "after_cursor_execute", note)
+    assert len(public) >= 3  # the home page's centers and dates, the center page's
+    assert {status for _, status in public} == {"IDLE"}
+    assert seen == [("SELECT", "INTRANS")]
+
+
+def _writing_view() -> str:
+    db_session().add(User(email="sneaky@example.com", password_hash="x", role="startup"))
+    db_session().flush()
+    return "written"
+
+
+def _writing_statement() -> str:
+    db_session().execute(sa.text("UPDATE center SET name_en = 'Changed'"))
+    return "written"
+
+
+@pytest.mark.parametrize("view", [_writing_view, _writing_statement])
+def test_a_read_only_page_that_writes_fails_and_nothing_is_written(app, db, create_center, view):
+    create_center(slug="daegu")
+    with app.test_request_context("/", method="GET"):
         with pytest.raises(RuntimeError, match="read_only"):
-            db.session.flush()
-        db.session.rollback()
-        assert READ_ONLY not in db.session.info
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+            read_only(view)()
+        db_session().rollback()
+    with app.app_context():
+        assert db_session().scalar(sa.select(sa.func.count()).select_from(User)) == 0
+        assert db_session().scalar(sa.text("SELECT name_en FROM center")) == "daegu center"
+        assert READ_ONLY not in db_session().info
+
+
+def db_session():
+    return database.session
