@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from eventhub.accounts.auth import require_organizer_of, require_role
 from eventhub.accounts.models import InvestorProfile, Role, StartupProfile
+from eventhub.bookings.models import Booking
 from eventhub.core.clock import utcnow
 from eventhub.core.confirm import ask_to_confirm, is_confirmed
 from eventhub.core.errors import DomainError
@@ -112,7 +113,12 @@ def _organize_page(occurrence: Occurrence, form: SessionForm, status: int = 200)
     return render_template("meetings/organize.html", **context), status
 
 
-def _own_choices(session, occurrence, investors, bookings) -> list[tuple[str, int | None, str]]:
+def _own_choices(
+    session: MeetingSession,
+    occurrence: Occurrence,
+    investors: list[InvestorProfile],
+    bookings: list[Booking],
+) -> list[tuple[str, int | None, str]]:
     """(who, their own limit or None, the local times they cannot meet) for each person taking
     part who set either; people no longer taking part are left out, as the solver leaves them."""
     names = {(Side.investor, i.id): f"{i.firm} · {i.person_name}" for i in investors}

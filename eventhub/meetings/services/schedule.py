@@ -314,6 +314,12 @@ def place_meeting(
         return move_meeting(
             existing, slot_index=slot_index, table=table, actor_id=actor_id, now=now
         )
+    # Two organizers placing meetings for the same person at once must not both pass the
+    # limit check: on PostgreSQL the session's row is locked first (SQLite's BEGIN IMMEDIATE
+    # already lets one writer in at a time).
+    db.session.execute(
+        sa.select(MeetingSession.id).where(MeetingSession.id == session.id).with_for_update()
+    )
     _check_place(session, request, slot_index=slot_index, table=table, ignore=None)
     meeting = _add(
         session, request, solver.Pin(slot_index, table), is_pinned=True, now=now,

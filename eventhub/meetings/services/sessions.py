@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from eventhub.accounts.models import InvestorProfile, StartupProfile
 from eventhub.bookings.models import Booking, BookingStatus
@@ -128,9 +129,10 @@ def accepted_investors(occurrence_id: int) -> list[InvestorProfile]:
 def registered_bookings(occurrence_id: int) -> list[Booking]:
     """The startups of the date (line-up first, then applications), with their intake."""
     bookings = db.session.scalars(
-        sa.select(Booking).where(
-            Booking.occurrence_id == occurrence_id, Booking.status.in_(REGISTERED)
-        )
+        sa.select(Booking)
+        .where(Booking.occurrence_id == occurrence_id, Booking.status.in_(REGISTERED))
+        # Sorted by slot, named by startup: both loaded with the bookings, not one by one.
+        .options(joinedload(Booking.slot), joinedload(Booking.startup))
     )
     return sorted(
         bookings,
