@@ -41,7 +41,7 @@ from eventhub.core.clock import utcnow
 from eventhub.core.confirm import ask_to_confirm, is_confirmed
 from eventhub.core.errors import DomainError, InvalidInput
 from eventhub.core.htmx import page_or_fragment
-from eventhub.core.security import is_id
+from eventhub.core.security import id_arg, is_id
 from eventhub.core.urls import is_safe_redirect
 from eventhub.core.web import act_then_redirect, refusal
 from eventhub.extensions import csrf, db
@@ -339,7 +339,7 @@ def _organizer_action(occurrence_id: int, action: Callable[[], Any], done: str) 
 def approve(booking_id: int, verb: str):
     booking = _organized_booking(booking_id)
     EmptyForm().validate_on_submit()
-    slot_id = request.form.get("slot_id", type=int)
+    slot_id = request.form.get("slot_id", type=id_arg)  # None unless 1 to MAX_ID
 
     def action() -> None:
         slot = _slot(booking.occurrence, slot_id) if slot_id else None

@@ -20,8 +20,13 @@ from eventhub.bookings.forms import STAGES
 from eventhub.centers.industries import INDUSTRIES
 from eventhub.core.forms import BaseForm as FlaskForm
 from eventhub.core.forms import MultiCheckboxField, single_line
+from eventhub.core.security import MAX_ID
 
 INDUSTRY_CHOICES = [SelectChoice(code, label) for code, label in INDUSTRIES.items()]
+# Won amounts up to 10 trillion (the intake's bound too): beyond it PostgreSQL's bigint
+# overflows, and no ticket or investment is that large.
+MAX_KRW = 10**13
+AMOUNT_RANGE = _l("Enter an amount from 0 to 10,000,000,000,000 won.")
 
 
 class InvestorForm(FlaskForm):
@@ -40,10 +45,12 @@ class InvestorForm(FlaskForm):
     focus_industries = MultiCheckboxField(_l("Focus industries"), choices=INDUSTRY_CHOICES)
     stages = MultiCheckboxField(_l("Stages"), choices=STAGES)
     ticket_min_krw = IntegerField(
-        _l("Smallest ticket (KRW)"), validators=[Optional(), NumberRange(min=0)]
+        _l("Smallest ticket (KRW)"),
+        validators=[Optional(), NumberRange(min=0, max=MAX_KRW, message=AMOUNT_RANGE)],
     )
     ticket_max_krw = IntegerField(
-        _l("Largest ticket (KRW)"), validators=[Optional(), NumberRange(min=0)]
+        _l("Largest ticket (KRW)"),
+        validators=[Optional(), NumberRange(min=0, max=MAX_KRW, message=AMOUNT_RANGE)],
     )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
     centers = MultiCheckboxField(_l("Works with centers"), choices=[], coerce=int)
@@ -84,7 +91,7 @@ class AnswerForm(FlaskForm):
 
 
 class FollowUpForm(FlaskForm):
-    startup_id = IntegerField(validators=[DataRequired()])
+    startup_id = IntegerField(validators=[DataRequired(), NumberRange(1, MAX_ID)])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)])
     share_with_startup = BooleanField(_l("Let the startup see that my firm wants to follow up"))
 
@@ -104,7 +111,7 @@ class OutcomeForm(FlaskForm):
         _l("Amount (KRW)"),
         validators=[
             Optional(),
-            NumberRange(min=0, message=_l("Enter an amount of 0 won or more.")),
+            NumberRange(min=0, max=MAX_KRW, message=AMOUNT_RANGE),
         ],
     )
     happened_on = DateField(_l("Date"), validators=[DataRequired()])

@@ -306,6 +306,35 @@ def test_booking_form_naming_a_slot_beyond_the_id_range_books_nothing(
     assert "Choose a slot." in client.get(page, headers=EN).get_data(as_text=True)
 
 
+@pytest.mark.parametrize("ticket", [str(10**20), str(2**63), "10000000000001"])
+def test_investor_ticket_beyond_ten_trillion_won_is_a_form_error_and_nothing_is_saved(
+    app, db, client, auth, ticket
+):
+    from eventhub.accounts.models import InvestorProfile, User
+
+    user_id = auth("investor", locale="en")
+    with app.app_context():
+        db.session.add(
+            InvestorProfile(
+                email="investor@example.com", firm="Hanbit", person_name="Kim",
+                user=db.session.get(User, user_id),
+            )
+        )  # fmt: skip
+        db.session.commit()
+    response = post_form(
+        client,
+        "/investor/profile",
+        {"email": "investor@example.com", "firm": "Hanbit", "person_name": "Kim",
+         "ticket_min_krw": "0", "ticket_max_krw": ticket},
+        headers=EN,
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "Enter an amount from 0 to 10,000,000,000,000 won." in response.get_data(as_text=True)
+    with app.app_context():
+        saved = db.session.scalar(sa.select(InvestorProfile.ticket_max_krw))
+        assert saved is None
+
+
 @pytest.mark.parametrize("month", ["9999-12", "0001-01"])
 def test_month_filter_out_of_range_is_400_with_a_message(app, db, client, month):
     response = client.get(f"/?month={month}", headers=EN)
