@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Flask, Response, current_app, request
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -89,8 +90,21 @@ def is_id(value: Any) -> bool:
     return type(value) is int and 1 <= value <= MAX_ID
 
 
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with a body nested past the parser's recursion limit treated as what it
+    is, invalid JSON (a ValueError: `get_json(silent=True)` gives None, the API answers 400),
+    instead of a RecursionError that no handler expects (a 500)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
+
+
 def init_security(app: Flask) -> None:
     """Attach every web safeguard to `app`; call before registering blueprints."""
+    app.json = BoundedJSONProvider(app)
     app.url_map.converters["int"] = IdConverter
     _configure_trusted_hosts(app)
     _configure_proxy(app)  # after: the proxy's headers are applied before the host is checked

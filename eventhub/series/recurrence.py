@@ -22,6 +22,7 @@ from dateutil.rrule import rrule, rrulestr
 from flask_babel import gettext as _
 
 from eventhub.core.errors import InvalidInput
+from eventhub.core.forms import FIRST_DATE, LAST_DATE
 from eventhub.series.models import HolidayPolicy
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -159,18 +160,30 @@ def _split(rule: str) -> dict[str, str]:
 
 
 def _parse_until(value: str, tz: ZoneInfo) -> datetime:
-    """An UNTIL value as naive wall-clock time in `tz`."""
+    """An UNTIL value as naive wall-clock time in `tz`, on a day dates may have (year 0001 was
+    written back as "10101", which dateutil then refused: a 500)."""
+    parsed = None
     try:
         if re.fullmatch(r"\d{8}", value):
-            return datetime.strptime(value, "%Y%m%d").replace(hour=23, minute=59, second=59)  # noqa: DTZ007
-        if re.fullmatch(r"\d{8}T\d{6}Z", value):
+            parsed = datetime.strptime(value, "%Y%m%d").replace(hour=23, minute=59, second=59)  # noqa: DTZ007
+        elif re.fullmatch(r"\d{8}T\d{6}Z", value):
             instant = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-            return instant.astimezone(tz).replace(tzinfo=None)
-        if re.fullmatch(r"\d{8}T\d{6}", value):
-            return datetime.strptime(value, "%Y%m%dT%H%M%S")  # noqa: DTZ007 - wall time
-    except ValueError:
+            parsed = instant.astimezone(tz).replace(tzinfo=None)
+        elif re.fullmatch(r"\d{8}T\d{6}", value):
+            parsed = datetime.strptime(value, "%Y%m%dT%H%M%S")  # noqa: DTZ007 - wall time
+    except (ValueError, OverflowError):
         pass
-    raise RuleError(_("UNTIL must be a date like 20271231 or a time like 20271231T235959Z."))
+    if parsed is None:
+        raise RuleError(_("UNTIL must be a date like 20271231 or a time like 20271231T235959Z."))
+    if not FIRST_DATE <= parsed.date() <= LAST_DATE:
+        raise RuleError(
+            _(
+                "Choose a date from %(first)s to %(last)s.",
+                first=FIRST_DATE.isoformat(),
+                last=LAST_DATE.isoformat(),
+            )
+        )
+    return parsed
 
 
 def _int_part(parts: dict[str, str], name: str, low: int, high: int) -> list[int]:

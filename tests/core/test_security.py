@@ -378,6 +378,10 @@ def test_registration_opening_on_year_one_is_422(
         (b'{"slot_id": "1"}', "slot_id must be a number."),
         (b'{"slot_id": 1.0}', "slot_id must be a number."),
         (b'{"slot_id": 18446744073709551616}', "slot_id must be a number."),
+        (b'{"slot_id": 2147483648}', "slot_id must be a number."),
+        # Nested past the parser's recursion limit: was a RecursionError, a 500.
+        (b"[" * 100_000 + b"]" * 100_000, 'Send a JSON object such as {"slot_id": 12}.'),
+        (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, 'Send a JSON object such as {"slot_id": 12}.'),
     ],
 )
 def test_json_booking_of_the_wrong_shape_is_400_and_books_nothing(

@@ -60,6 +60,10 @@ def _request(app):
         ),
         ("FREQ=WEEKLY;BYMONTHDAY=3", "BYMONTHDAY cannot be used with FREQ=WEEKLY (RFC 5545)."),
         ("FREQ=DAILY;COUNT=5000", "COUNT can be at most 1000."),
+        # Year 1 was written back as "10101T235959" and refused by dateutil: a 500.
+        ("FREQ=DAILY;UNTIL=00010101T235959Z", "Choose a date from 1900-01-01 to 2999-12-31."),
+        ("FREQ=DAILY;UNTIL=00010101", "Choose a date from 1900-01-01 to 2999-12-31."),
+        ("FREQ=DAILY;UNTIL=99991231T235959", "Choose a date from 1900-01-01 to 2999-12-31."),
     ],
 )
 def test_normalize_rrule_refuses_bad_rules_with_the_reason(rule, message):
