@@ -356,7 +356,10 @@ def regenerate_token(user_id: int, *, now: datetime) -> str:
     """Revoke the user's feed token (its URL then answers 404) and issue a new one.
 
     The token has 256 bits from `secrets`; only its SHA-256 is stored, so it can be shown once.
+    The user's row is locked first: two regenerations at once (a double click) would each
+    revoke nothing yet and both insert a live token, which the unique index refuses (a 500).
     """
+    db.session.execute(sa.select(User.id).where(User.id == user_id).with_for_update())
     db.session.execute(
         sa.update(FeedToken)
         .where(FeedToken.user_id == user_id, FeedToken.revoked_at.is_(None))

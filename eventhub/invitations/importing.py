@@ -99,6 +99,8 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
 
 
 def _csv_rows(text: str) -> Iterator[list[str]]:
+    if "\x00" in text:  # no spreadsheet writes one; PostgreSQL's text cannot hold it
+        raise InvalidInput(_("This CSV file could not be read."))
     try:
         for row in csv.reader(io.StringIO(text)):
             yield row[:MAX_COLUMNS]

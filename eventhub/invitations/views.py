@@ -125,7 +125,7 @@ def import_investors():
             preview = invitations.preview_import(data, confirm.filename.data)
             written = invitations.apply_import(preview, actor_id=current_user.id, now=utcnow())
         except DomainError as exc:
-            form.file.errors.append(refusal(exc))
+            form.file.errors = [*form.file.errors, refusal(exc)]  # a tuple until validated
             return render_template("invitations/import.html", form=form, preview=None), exc.status
         flash(_("%(n)d investors imported.", n=written), "success")
         return redirect(url_for("invitations.directory"))
@@ -136,7 +136,7 @@ def import_investors():
         try:
             preview = invitations.preview_import(data, upload.filename or "upload.csv")
         except DomainError as exc:
-            form.file.errors.append(refusal(exc))
+            form.file.errors = [*form.file.errors, refusal(exc)]  # a tuple until validated
             return render_template("invitations/import.html", form=form, preview=None), exc.status
         confirm.content.data = base64.b64encode(data).decode()
         confirm.filename.data = upload.filename

@@ -745,3 +745,40 @@ def test_feed_version_in_memory_catches_a_missed_notification_and_falls_back_whe
             listener.stop()
             versioning._LISTENERS.clear()
     assert (heard, listener.current(), asked) == (first, None, second)
+
+
+def test_simultaneous_feed_regenerations_all_answer_and_leave_one_live_token(app, db, create_user):
+    # A double click (or two tabs) regenerating at once: on PostgreSQL both inserted a live
+    # token and the unique index made one of them a 500.
+    import threading
+
+    from eventhub.feeds.models import FeedToken
+    from tests.conftest import PASSWORD, csrf_token, post_form
+
+    create_user("twice@example.com", role="startup", locale="en")
+    clients = []
+    for _ in range(6):
+        client = app.test_client()
+        post_form(client, "/login", {"email": "twice@example.com", "password": PASSWORD})
+        clients.append((client, csrf_token(client, "/account/calendar")))
+    start = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def regenerate(client, token) -> None:
+        start.wait()
+        response = client.post(
+            "/account/calendar", data={"csrf_token": token, "action": "regenerate"}
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=regenerate, args=pair) for pair in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [200] * len(clients)
+    with app.app_context():
+        live = db.session.scalar(
+            sa.select(sa.func.count()).select_from(FeedToken).where(FeedToken.revoked_at.is_(None))
+        )
+        assert live == 1

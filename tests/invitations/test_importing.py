@@ -149,3 +149,37 @@ def test_import_page_refuses_a_zip_bomb_with_422(app, db, client, auth):
     )  # fmt: skip
     assert response.status_code == 422
     assert "This XLSX file unpacks to more than 20 MB." in response.get_data(as_text=True)
+
+
+def test_import_refuses_a_csv_with_a_nul_character(app, db):
+    # PostgreSQL's text cannot hold one: the confirmed import was a 500 there.
+    data = b"email,firm,person_name\nnul@fund.example,Fund\x00 One,Kim\n"
+    assert _refusal(app, data, "investors.csv") == "This CSV file could not be read."
+
+
+def test_a_forged_confirmation_of_an_oversized_file_is_refused_with_a_message(
+    app, db, client, auth, monkeypatch
+):
+    import base64
+
+    from tests.conftest import csrf_token
+
+    monkeypatch.setitem(app.config, "INVESTOR_IMPORT_MAX_BYTES", 1024)
+    auth("organizer", locale="en")
+    token = csrf_token(client, "/organize/investors/import")
+    data = _csv(100)
+    assert len(data) > 1024
+    response = client.post(
+        "/organize/investors/import",
+        data={
+            "csrf_token": token,
+            "confirm": "1",
+            "content": base64.b64encode(data).decode(),
+            "filename": "investors.csv",
+        },
+        headers=EN,
+    )
+    assert response.status_code == 422
+    assert "The file is larger than 0.000976562 MB." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(InvestorProfile)) == 0

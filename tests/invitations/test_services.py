@@ -339,3 +339,41 @@ def test_outcome_investment_needs_an_amount(app, db, make_occurrence, make_start
             (OutcomeKind.investment, 300_000_000)
         ]
         assert outcome.id is not None
+
+
+def test_simultaneous_requests_naming_one_new_address_make_one_directory_entry(app, db, clock):
+    # Two organizers inviting (or importing) the same new address at once: on PostgreSQL both
+    # found no entry and the second insert hit the unique email, a 500.
+    import threading
+
+    from eventhub.core.transactions import begin_write
+    from eventhub.invitations.services.directory import investors_for_emails
+
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+    found: list[int] = []
+
+    def name_the_address() -> None:
+        with app.app_context():
+            start.wait()
+            begin_write()
+            try:
+                (investor,) = investors_for_emails("New.VC@fund.example", now=clock)
+                db.session.commit()
+                found.append(investor.id)
+            except Exception as exc:
+                errors.append(exc)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=name_the_address) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(found) == 4
+    assert len(set(found)) == 1
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(InvestorProfile)) == 1

@@ -36,6 +36,20 @@ def _codes(text: str, allowed: Iterable[str], what: str) -> list[str]:
     return values
 
 
+# pg_advisory_xact_lock key of directory writes (the bytes of "invdir").
+_DIRECTORY_LOCK = int.from_bytes(b"invdir", "big")
+
+
+def lock_directory() -> None:
+    """Directory entries are found by email and made when missing: two requests making the same
+    entry at once (an invitation and an import naming one new address) would both find none,
+    and the second insert would hit the unique email (a 500). On PostgreSQL such writes take
+    this transaction-long lock first, so the second sees the first's entry; on SQLite the
+    write transaction (BEGIN IMMEDIATE) already lets one writer in at a time."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DIRECTORY_LOCK})
+
+
 def save_investor(
     investor: InvestorProfile | None,
     *,
@@ -53,6 +67,7 @@ def save_investor(
 ) -> InvestorProfile:
     """Create or update a directory entry (matched by email, case-insensitively)."""
     email = normalize_email(email)
+    lock_directory()
     existing = db.session.scalar(sa.select(InvestorProfile).where(InvestorProfile.email == email))
     if investor is None:
         investor = existing or InvestorProfile(email=email, created_at=now)
@@ -106,6 +121,7 @@ def investors_for_emails(text: str, *, now: datetime) -> list[InvestorProfile]:
     """Pasted addresses (comma, space or newline separated) as directory entries; an address
     not in the directory yet gets a minimal entry that the organizer can complete later."""
     result = []
+    lock_directory()
     for raw in text.replace(",", " ").replace(";", " ").split():
         email = normalize_email(raw)
         investor = db.session.scalar(
