@@ -6,7 +6,16 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, flash, jsonify, redirect, render_template, request
+from flask import (
+    Flask,
+    Response,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -57,7 +66,15 @@ def register_request_hooks(app: Flask) -> None:
         if not db.session.registry.has():
             return response  # the request never touched the ORM session (a cached feed)
         if response.status_code < 400:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except DomainError as exc:
+                # A last guard at the flush (text longer than its column) that the view did
+                # not meet: the request is refused, nothing is kept, and the answer says why.
+                db.session.rollback()
+                return make_response(
+                    _error_response(exc.status, _("That could not be done"), str(exc.message))
+                )
         else:
             db.session.rollback()
         return response
@@ -161,6 +178,9 @@ def act_then_redirect(
     message, or a function that words it from what the action returned."""
     try:
         result = action()
+        # The models' last guards (text longer than its column) speak at the flush: here,
+        # where a refusal becomes a message, rather than at the commit after the view.
+        db.session.flush()
     except DomainError as exc:
         roll_back()
         if exc.status == 409:
