@@ -304,3 +304,21 @@ def test_a_savepoint_rolled_back_keeps_the_planning_requests_of_its_transaction(
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanningRequest)) == 1
     assert plan_reminders(clock) == 1
+
+
+def test_ten_slot_additions_at_once_each_add_a_slot_after_the_last(app, db, make_occurrence, clock):
+    # Each took the next position from what it read; on PostgreSQL the others then hit the
+    # unique (date, position) key: 500s for an organizer's double clicks.
+    from eventhub.extensions import db as database
+
+    occurrence_id = make_occurrence(slot_count=2)
+
+    def add(_: int) -> None:
+        occurrence = database.session.get(Occurrence, occurrence_id)
+        bookings.add_slot(occurrence, actor_id=None, now=clock)
+
+    outcomes = _race(app, 10, add)
+    assert outcomes == Counter({"ok": 10})
+    with app.app_context():
+        positions = [s.position for s in bookings.slots_of(occurrence_id)]
+        assert positions == list(range(1, 13))

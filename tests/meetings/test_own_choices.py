@@ -168,3 +168,46 @@ def test_a_meeting_placed_by_hand_respects_the_session_s_and_a_person_s_limit(
         with pytest.raises(InvalidInput, match=AT_LIMIT):  # their own limit: 1
             meetings.place_meeting(other, slot_index=1, table=2, actor_id=None, now=clock)
         assert len(meetings.meetings_of(session)) == 3
+
+
+def test_a_person_saving_their_limit_twice_at_once_keeps_one_limit(app, db, meeting_day, clock):
+    # A double click on the first save: both found no limit row and both inserted one, and
+    # the unique key made the second a 500 on PostgreSQL.
+    import threading
+
+    import sqlalchemy as sa
+
+    from eventhub.accounts.models import InvestorProfile
+    from eventhub.core.transactions import begin_write
+    from eventhub.meetings import services as meetings
+    from eventhub.meetings.models import MeetingSession, PersonalLimit
+
+    day = meeting_day(limit=3)
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def save(limit: int) -> None:
+        with app.app_context():
+            start.wait()
+            begin_write()
+            try:
+                session = db.session.get(MeetingSession, day.session_id)
+                vc = meetings.Person.of(db.session.get(InvestorProfile, day.investors[0]))
+                meetings.set_own_limit(session, person=vc, limit=limit, now=clock)
+                db.session.commit()
+            except Exception as exc:
+                errors.append(exc)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in (1, 2, 1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    with app.app_context():
+        limits = db.session.scalars(sa.select(PersonalLimit.max_meetings)).all()
+        assert len(limits) == 1
+        assert limits[0] in (1, 2)

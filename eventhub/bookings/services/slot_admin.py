@@ -28,7 +28,12 @@ from eventhub.series.planning import request_planning
 
 
 def add_slot(occurrence: Occurrence, *, actor_id: int | None, now: datetime) -> PitchSlot:
-    """Add a slot after the last one, as long as the layout's slots are."""
+    """Add a slot after the last one, as long as the layout's slots are. The date's row is
+    locked first: two additions at once would both take the next position (a 500 on its
+    unique key); the second now waits and comes after."""
+    db.session.execute(
+        sa.select(Occurrence.id).where(Occurrence.id == occurrence.id).with_for_update()
+    )
     slots = slots_of(occurrence.id)
     series = occurrence.series
     length = timedelta(minutes=series.slot_minutes)

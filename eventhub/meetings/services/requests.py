@@ -25,7 +25,7 @@ from eventhub.meetings.models import (
     Unavailability,
 )
 from eventhub.meetings.services.errors import NotParticipant, RequestNotFound, RequestsClosed
-from eventhub.meetings.services.schedule import drop_meeting_of
+from eventhub.meetings.services.schedule import drop_meeting_of, lock_session
 from eventhub.meetings.services.sessions import is_investor_of, is_startup_of
 
 
@@ -238,6 +238,7 @@ def set_unavailable(
     """The meeting times at which `person` cannot meet (replaces what they said before)."""
     if now >= session.starts_at:
         raise RequestsClosed()
+    lock_session(session)  # a second save at once waits, then replaces the first
     if not slot_indexes <= set(session.slot_indexes):
         raise InvalidInput(_("Choose among the session's meeting times."))
     db.session.execute(
@@ -274,6 +275,7 @@ def set_own_limit(
     Counts from the next solve; meetings already placed stay until then."""
     if now >= session.starts_at:
         raise RequestsClosed()
+    lock_session(session)  # a second save at once waits, then replaces the first
     if limit is not None and not 1 <= limit <= session.max_meetings:
         raise InvalidInput(_("Choose between 1 and %(most)s meetings.", most=session.max_meetings))
     db.session.execute(

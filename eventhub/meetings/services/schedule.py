@@ -189,11 +189,23 @@ class SolveReport:
     dropped: int
 
 
+def lock_session(session: MeetingSession) -> None:
+    """Take the session's row lock for the rest of the transaction (PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already lets one writer in at a time). Changes that read the session's
+    meetings or a person's choices and then write them take it first, so two at once (a
+    double click on Schedule, two organizers placing, a person saving twice) run one after
+    the other instead of both writing what they read (unique keys refused the second: 500s)."""
+    db.session.execute(
+        sa.select(MeetingSession.id).where(MeetingSession.id == session.id).with_for_update()
+    )
+
+
 def schedule(
     session: MeetingSession, *, actor_id: int | None, now: datetime, time_limit: float = 10.0
 ) -> SolveReport:
     """Solve the session (pinned meetings stay) and replace the other meetings by the result."""
     _require_before_start(session, now)
+    lock_session(session)
     problem = build_problem(session)
     solution = solver.solve(problem, time_limit=time_limit)
     if not solution.is_usable or solver.violations(problem, solution.placed):
@@ -314,12 +326,7 @@ def place_meeting(
         return move_meeting(
             existing, slot_index=slot_index, table=table, actor_id=actor_id, now=now
         )
-    # Two organizers placing meetings for the same person at once must not both pass the
-    # limit check: on PostgreSQL the session's row is locked first (SQLite's BEGIN IMMEDIATE
-    # already lets one writer in at a time).
-    db.session.execute(
-        sa.select(MeetingSession.id).where(MeetingSession.id == session.id).with_for_update()
-    )
+    lock_session(session)  # two placements for one person must not both pass the limit
     _check_place(session, request, slot_index=slot_index, table=table, ignore=None)
     meeting = _add(
         session, request, solver.Pin(slot_index, table), is_pinned=True, now=now,
