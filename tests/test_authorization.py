@@ -68,7 +68,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "/national"):                                                                      (LOGIN,   403,   403,   403,   403,   403,   200),
     ("GET", "/national.csv"):                                                                  (LOGIN,   403,   403,   403,   403,   403,   200),
     # startup A already holds a slot there (409); startup B books the free one
-    ("POST", "/api/occurrences/<int:occurrence_id>/bookings"):                                 (LOGIN,   409,   201,   403,   403,   403,   403),
+    ("POST", "/api/occurrences/<int:occurrence_id>/bookings"):                                 (  401,   409,   201,   403,   403,   403,   403),
     ("GET", "/api/occurrences/<int:occurrence_id>/slots"):                                     (  200,   200,   200,   200,   200,   200,   200),
     ("GET", "/bookings"):                                                                      (LOGIN,   200,   200,   403,   403,   403,   403),
     ("POST", "/bookings/<int:booking_id>/accept"):                                             (LOGIN,   303,   303,   403,   403,   403,   403),

@@ -9,7 +9,6 @@ from typing import Any
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -271,7 +270,7 @@ def api_book(occurrence_id: int):
     if is_id(slot_id) and bookings.taken_on_listed_date(occurrence_id, slot_id):
         raise bookings.SlotTaken()
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        abort(401)  # an API answers in JSON: {"error": {"status": 401, ...}}, not a log-in page
     if not request.is_json:
         return jsonify(error={"status": 415, "message": _("Send JSON.")}), 415
     if current_user.role != Role.startup:
