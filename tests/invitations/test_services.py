@@ -377,3 +377,27 @@ def test_simultaneous_requests_naming_one_new_address_make_one_directory_entry(a
     assert len(set(found)) == 1
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(InvestorProfile)) == 1
+
+
+def test_the_same_outcome_sent_twice_is_recorded_once(
+    app, db, make_occurrence, make_startup, clock
+):
+    # A double click stored two identical investments, and the dashboard added both up.
+    from eventhub.invitations.models import Outcome
+
+    _, startup_id, yes_id, _ = _day_with_lineup(app, db, make_occurrence, make_startup, clock)
+    with app.test_request_context(headers=EN):
+        yes = db.session.get(Invitation, yes_id)
+        kwargs = {
+            "occurrence": yes.occurrence, "investor": yes.investor,
+            "startup": db.session.get(StartupProfile, startup_id), "happened_on": date(2027, 1, 5),
+            "actor_id": None, "now": clock, "kind": OutcomeKind.investment,
+        }  # fmt: skip
+        first = invitations.record_outcome(amount_krw=500_000_000, note="Seed", **kwargs)
+        again = invitations.record_outcome(amount_krw=500_000_000, note="Seed", **kwargs)
+        other = invitations.record_outcome(amount_krw=700_000_000, note="Seed", **kwargs)
+        db.session.commit()
+        assert again.id == first.id
+        assert other.id != first.id
+        amounts = db.session.scalars(sa.select(Outcome.amount_krw).order_by(Outcome.id)).all()
+        assert amounts == [500_000_000, 700_000_000]

@@ -134,6 +134,27 @@ def record_outcome(
         raise InvalidInput(_("An investment needs its amount in KRW."))
     if amount_krw is not None and amount_krw < 0:
         raise InvalidInput(_("The amount cannot be negative."))
+    # The same outcome sent twice (a double click, a resubmitted form) is one outcome: the
+    # dashboard adds amounts up. The investor's row is locked first, so two sent at once find
+    # each other too.
+    db.session.execute(
+        sa.select(InvestorProfile.id).where(InvestorProfile.id == investor.id).with_for_update()
+    )
+    same = db.session.scalar(
+        sa.select(Outcome).where(
+            Outcome.occurrence_id == (occurrence.id if occurrence else None),
+            Outcome.investor_id == investor.id,
+            Outcome.startup_id == startup.id,
+            Outcome.kind == kind,
+            Outcome.amount_krw.is_(None)
+            if amount_krw is None
+            else Outcome.amount_krw == amount_krw,
+            Outcome.happened_on == happened_on,
+            Outcome.note.is_(None) if not note else Outcome.note == note,
+        )
+    )
+    if same is not None:
+        return same
     outcome = Outcome(
         occurrence_id=occurrence.id if occurrence else None, investor=investor, startup=startup,
         kind=kind, amount_krw=amount_krw, happened_on=happened_on, note=note or None,
