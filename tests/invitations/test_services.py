@@ -214,6 +214,32 @@ def test_answer_after_the_start_is_refused(app, db, make_occurrence, clock):
         )
 
 
+def test_resend_within_ten_minutes_of_the_last_sending_is_refused(app, db, make_occurrence, clock):
+    # Ten clicks on "Resend" queued ten identical letters to the investor.
+    occurrence_id = make_occurrence()
+    with app.test_request_context(headers=EN):
+        [invitation] = invitations.invite(
+            [db.session.get(Occurrence, occurrence_id)],
+            investors=[_investor(db)],
+            actor_id=None,
+            now=clock,
+        )
+        with pytest.raises(invitations.ResendTooSoon) as refused:
+            invitations.resend(invitation, actor_id=None, now=clock + timedelta(minutes=9))
+        assert str(refused.value.message) == (
+            "This invitation was sent a moment ago. If it has not arrived, send it again in a "
+            "few minutes."
+        )
+        invitations.resend(invitation, actor_id=None, now=clock + timedelta(minutes=11))
+        with pytest.raises(invitations.ResendTooSoon):
+            invitations.resend(invitation, actor_id=None, now=clock + timedelta(minutes=12))
+        db.session.commit()
+        sent = db.session.scalars(
+            sa.select(OutboxMessage.template).where(OutboxMessage.kind == "transactional")
+        ).all()
+        assert sent == ["invitations/invite", "invitations/invite"]
+
+
 def test_nudge_at_most_once_a_day(app, db, make_occurrence, clock):
     occurrence_id = make_occurrence()
     with app.test_request_context(headers=EN):

@@ -29,6 +29,7 @@ from eventhub.invitations.services.errors import (
     InvalidToken,
     InvitationClosed,
     NudgeTooSoon,
+    ResendTooSoon,
 )
 from eventhub.invitations.services.follow_ups import (
     ensure_follow_up,
@@ -81,6 +82,7 @@ __all__ = [
     "InvalidToken",
     "InvitationClosed",
     "NudgeTooSoon",
+    "ResendTooSoon",
     "accepted_invitation_counts",
     "answer",
     "apply_import",

@@ -28,3 +28,10 @@ class EmailOwnedByAccount(InvalidInput):
 
 class NudgeTooSoon(Conflict):
     message = _l("This investor was already reminded in the last 24 hours.")
+
+
+class ResendTooSoon(Conflict):
+    message = _l(
+        "This invitation was sent a moment ago. If it has not arrived, send it again in a few "
+        "minutes."
+    )

@@ -21,6 +21,7 @@ from eventhub.invitations.models import Invitation, RsvpStatus
 from eventhub.invitations.services.errors import (
     CannotInvite,
     NudgeTooSoon,
+    ResendTooSoon,
 )
 from eventhub.invitations.services.rsvp import (
     rsvp_token,
@@ -30,6 +31,8 @@ from eventhub.series.models import Occurrence
 from eventhub.series.planning import request_planning
 
 NUDGE_INTERVAL = timedelta(days=1)
+# A resend within this of the last sending is a double click (or ten), not a second letter.
+RESEND_INTERVAL = timedelta(minutes=10)
 
 
 def invitation_context(invitation: Invitation) -> dict[str, Any]:
@@ -173,8 +176,14 @@ def invite(
 
 
 def resend(invitation: Invitation, *, actor_id: int | None, now: datetime) -> Invitation:
+    """Send the invitation again; not within `RESEND_INTERVAL` of the last sending. The row is
+    read again under its lock, so clicks at once see each other's sending."""
     if invitation.occurrence.start_at <= now or invitation.occurrence.is_cancelled:
         raise CannotInvite()
+    db.session.flush()  # a sending earlier in this transaction counts too
+    db.session.refresh(invitation, attribute_names=["last_sent_at"], with_for_update=True)
+    if invitation.last_sent_at and now - invitation.last_sent_at < RESEND_INTERVAL:
+        raise ResendTooSoon()
     _send_invitation(invitation, now=now, kind="invite")
     audit.record("invitation.resent", obj=invitation, actor_id=actor_id, now=now)
     return invitation
