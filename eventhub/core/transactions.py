@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
+import sqlalchemy as sa
 from flask import request
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session
@@ -69,6 +70,14 @@ def unit_of_work(what: str) -> Iterator[Unit]:
         db.session.rollback()
         count_job_failure()
         log.exception("%s failed; the next run tries again", what)
+
+
+def lock_row(model: type, row_id: int) -> None:
+    """Take the row lock of `model`'s row `row_id` until the transaction ends (SELECT ... FOR
+    UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already lets one writer in at a time). A
+    change that reads what it then writes takes it first, so two of them at once run one after
+    the other instead of both writing what they read."""
+    db.session.execute(sa.select(model.id).where(model.id == row_id).with_for_update())
 
 
 READ_ONLY = "eventhub_read_only"

@@ -34,6 +34,7 @@ from eventhub.centers.industries import industry_label
 from eventhub.centers.models import Center
 from eventhub.centers.services import centers_organized_by
 from eventhub.core.ics import PlainUri, booking_uid, occurrence_uid
+from eventhub.core.transactions import lock_row
 from eventhub.core.urls import external_url
 from eventhub.extensions import db
 from eventhub.feeds import build, versioning
@@ -359,7 +360,7 @@ def regenerate_token(user_id: int, *, now: datetime) -> str:
     The user's row is locked first: two regenerations at once (a double click) would each
     revoke nothing yet and both insert a live token, which the unique index refuses (a 500).
     """
-    db.session.execute(sa.select(User.id).where(User.id == user_id).with_for_update())
+    lock_row(User, user_id)
     db.session.execute(
         sa.update(FeedToken)
         .where(FeedToken.user_id == user_id, FeedToken.revoked_at.is_(None))

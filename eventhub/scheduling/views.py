@@ -22,7 +22,7 @@ from eventhub.core.confirm import ask_to_confirm, is_confirmed
 from eventhub.core.errors import DomainError
 from eventhub.core.htmx import page_or_fragment
 from eventhub.core.i18n import current_language
-from eventhub.core.security import id_arg, is_id
+from eventhub.core.security import id_arg
 from eventhub.core.transactions import read_only
 from eventhub.core.web import refusal
 from eventhub.extensions import db
@@ -270,11 +270,10 @@ def edit(slug: str):
         from_occ = None
         if form.scope.data == EditScope.following:
             chosen = form.from_occurrence.data
-            from_occ = (
-                db.session.get(Occurrence, int(chosen))
-                if chosen and chosen.isascii() and chosen.isdigit() and is_id(int(chosen))
-                else None
-            )
+            try:
+                from_occ = db.session.get(Occurrence, id_arg(chosen or ""))
+            except ValueError:  # empty, "²", or beyond the id columns
+                from_occ = None
         plan = None
         try:
             values = values_from_form(form)

@@ -27,7 +27,7 @@ from eventhub.bookings.services.errors import (
     SlotTaken,
     WrongState,
 )
-from eventhub.core.transactions import is_postgresql
+from eventhub.core.transactions import is_postgresql, lock_row
 from eventhub.extensions import db
 from eventhub.series.models import Occurrence
 from eventhub.series.planning import request_planning
@@ -137,7 +137,7 @@ def _flush_or_conflict(*, slot_race: bool = True) -> None:
 
 def _lock(booking: Booking) -> Booking:
     if is_postgresql():
-        db.session.execute(sa.select(Booking.id).where(Booking.id == booking.id).with_for_update())
+        lock_row(Booking, booking.id)
         db.session.refresh(booking)
     return booking
 

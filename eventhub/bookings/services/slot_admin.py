@@ -22,6 +22,7 @@ from eventhub.bookings.services.waitlist import (
 )
 from eventhub.core import audit
 from eventhub.core.errors import Conflict, InvalidInput
+from eventhub.core.transactions import lock_row
 from eventhub.extensions import db
 from eventhub.series.models import Occurrence
 from eventhub.series.planning import request_planning
@@ -31,9 +32,7 @@ def add_slot(occurrence: Occurrence, *, actor_id: int | None, now: datetime) -> 
     """Add a slot after the last one, as long as the layout's slots are. The date's row is
     locked first: two additions at once would both take the next position (a 500 on its
     unique key); the second now waits and comes after."""
-    db.session.execute(
-        sa.select(Occurrence.id).where(Occurrence.id == occurrence.id).with_for_update()
-    )
+    lock_row(Occurrence, occurrence.id)
     slots = slots_of(occurrence.id)
     series = occurrence.series
     length = timedelta(minutes=series.slot_minutes)

@@ -12,6 +12,7 @@ from eventhub.accounts.models import InvestorProfile, StartupProfile
 from eventhub.bookings.exports import neutralize
 from eventhub.core import audit
 from eventhub.core.errors import InvalidInput, NotFound
+from eventhub.core.transactions import lock_row
 from eventhub.extensions import db
 from eventhub.invitations.models import FollowUp, Invitation, Outcome, OutcomeKind, RsvpStatus
 from eventhub.invitations.services.invites import (
@@ -137,9 +138,7 @@ def record_outcome(
     # The same outcome sent twice (a double click, a resubmitted form) is one outcome: the
     # dashboard adds amounts up. The investor's row is locked first, so two sent at once find
     # each other too.
-    db.session.execute(
-        sa.select(InvestorProfile.id).where(InvestorProfile.id == investor.id).with_for_update()
-    )
+    lock_row(InvestorProfile, investor.id)
     same = db.session.scalar(
         sa.select(Outcome).where(
             Outcome.occurrence_id == (occurrence.id if occurrence else None),

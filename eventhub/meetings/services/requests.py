@@ -45,9 +45,24 @@ class Person:
         own = request.investor_id if self.side is Side.investor else request.startup_id
         return own == self.profile_id
 
+    @classmethod
+    def of_row(cls, row: PersonalLimit | Unavailability) -> Person:
+        """The person a row of the session's personal choices belongs to."""
+        if row.investor_id is not None:
+            return cls(Side.investor, row.investor_id)
+        return cls(Side.startup, row.startup_id)
+
     def column(self, model: type) -> sa.ColumnElement[bool]:
         name = "investor_id" if self.side is Side.investor else "startup_id"
         return getattr(model, name) == self.profile_id
+
+    def owner_columns(self) -> dict[str, int | None]:
+        """`investor_id` and `startup_id` of a row this person owns (one of them None)."""
+        investor = self.side is Side.investor
+        return {
+            "investor_id": self.profile_id if investor else None,
+            "startup_id": None if investor else self.profile_id,
+        }
 
 
 def _rank_column(side: Side):
@@ -248,12 +263,7 @@ def set_unavailable(
     )
     for index in sorted(slot_indexes):
         db.session.add(
-            Unavailability(
-                session_id=session.id,
-                investor_id=person.profile_id if person.side is Side.investor else None,
-                startup_id=person.profile_id if person.side is Side.startup else None,
-                slot_index=index,
-            )
+            Unavailability(session_id=session.id, slot_index=index, **person.owner_columns())
         )
     db.session.flush()
 
@@ -285,12 +295,7 @@ def set_own_limit(
     )
     if limit is not None and limit < session.max_meetings:
         db.session.add(
-            PersonalLimit(
-                session_id=session.id,
-                investor_id=person.profile_id if person.side is Side.investor else None,
-                startup_id=person.profile_id if person.side is Side.startup else None,
-                max_meetings=limit,
-            )
+            PersonalLimit(session_id=session.id, max_meetings=limit, **person.owner_columns())
         )
     db.session.flush()
 
@@ -309,31 +314,18 @@ class OwnChoices:
 def own_choices(session: MeetingSession) -> list[OwnChoices]:
     """Every person of the session who set a lower limit or marked times they cannot meet,
     investors first, in two queries."""
-    limits: dict[tuple[Side, int], int] = {}
-    for row in db.session.scalars(
-        sa.select(PersonalLimit).where(PersonalLimit.session_id == session.id)
-    ):
-        limits[_key(row)] = row.max_meetings
-    away: dict[tuple[Side, int], list[int]] = {}
+    limits = {
+        Person.of_row(row): row.max_meetings
+        for row in db.session.scalars(
+            sa.select(PersonalLimit).where(PersonalLimit.session_id == session.id)
+        )
+    }
+    away: dict[Person, list[int]] = {}
     for row in db.session.scalars(
         sa.select(Unavailability)
         .where(Unavailability.session_id == session.id)
         .order_by(Unavailability.slot_index)
     ):
-        away.setdefault(_key(row), []).append(row.slot_index)
-    people = sorted(set(limits) | set(away), key=lambda key: (key[0] is Side.startup, key[1]))
-    return [
-        OwnChoices(
-            side,
-            profile_id,
-            limits.get((side, profile_id)),
-            tuple(away.get((side, profile_id), ())),
-        )
-        for side, profile_id in people
-    ]
-
-
-def _key(row: PersonalLimit | Unavailability) -> tuple[Side, int]:
-    if row.investor_id is not None:
-        return Side.investor, row.investor_id
-    return Side.startup, row.startup_id
+        away.setdefault(Person.of_row(row), []).append(row.slot_index)
+    people = sorted(set(limits) | set(away), key=lambda p: (p.side is Side.startup, p.profile_id))
+    return [OwnChoices(p.side, p.profile_id, limits.get(p), tuple(away.get(p, ()))) for p in people]

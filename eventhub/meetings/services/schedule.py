@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from eventhub.core import audit
 from eventhub.core.errors import InvalidInput
+from eventhub.core.transactions import lock_row
 from eventhub.extensions import db
 from eventhub.meetings import solver
 from eventhub.meetings.models import (
@@ -195,9 +196,7 @@ def lock_session(session: MeetingSession) -> None:
     meetings or a person's choices and then write them take it first, so two at once (a
     double click on Schedule, two organizers placing, a person saving twice) run one after
     the other instead of both writing what they read (unique keys refused the second: 500s)."""
-    db.session.execute(
-        sa.select(MeetingSession.id).where(MeetingSession.id == session.id).with_for_update()
-    )
+    lock_row(MeetingSession, session.id)
 
 
 def schedule(
